@@ -1,0 +1,229 @@
+"""One immutable configuration, built once from flags, the environment and ``[tool.docgen]``.
+
+Precedence is flag > environment > pyproject.toml > default. The result is passed down explicitly;
+no module keeps configuration in global state. An API key is never stored here: an
+:class:`Endpoint` names the environment variable that holds it, and the key is read only when a
+client is created.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from docgen.errors import ConfigError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+KEYLESS_PLACEHOLDER = "docgen-no-key"  # the openai package refuses an empty key
+
+# name -> (base URL, default model, api key variable)
+PRESETS: dict[str, tuple[str, str, str | None]] = {
+    "openai": ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY"),
+    "g4f": ("http://localhost:1337/v1", "gpt-4o-mini", None),
+    "ollama": ("http://localhost:11434/v1", "llama3.1", None),
+    "vllm": ("http://localhost:8000/v1", "default", None),
+    "lmstudio": ("http://localhost:1234/v1", "local-model", None),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """An OpenAI-compatible endpoint. ``api_key_env`` names the variable holding the key."""
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    name: str = ""
+
+    def api_key(self, environ: Mapping[str, str] | None = None) -> str:
+        """The key from the environment, or a placeholder for keyless local servers."""
+        env = os.environ if environ is None else environ
+        if self.api_key_env and env.get(self.api_key_env):
+            return env[self.api_key_env]
+        return KEYLESS_PLACEHOLDER
+
+    @property
+    def label(self) -> str:
+        return self.name or self.base_url
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    paths: tuple[str, ...] = ()
+    out: str = "docs"
+    lang: str = "ru"
+    templates: str | None = None
+    exclude: tuple[str, ...] = ()
+    strict: bool = False
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+    endpoints: tuple[Endpoint, ...] = ()  # empty: the offline writer
+    concurrency: int = 8
+    timeout: float = 120.0  # seconds per request
+    max_attempts: int = 5  # per request, first try included
+    force: bool = False
+    changed_since: str | None = None
+    output_format: str = "text"  # "text" or "json"
+    mkdocs_yml: str = "mkdocs.yml"
+    cache_dir: str = ".docgen"
+    jobs: int = 0  # extraction processes; 0 = one per core
+    site_name: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def offline(self) -> bool:
+        return not self.endpoints
+
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+
+def read_pyproject(start: Path) -> dict[str, Any]:
+    """``[tool.docgen]`` of the nearest pyproject.toml at or above ``start`` ({} if none)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                with candidate.open("rb") as fh:
+                    data = tomllib.load(fh)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
+            section = data.get("tool", {}).get("docgen", {})
+            if not isinstance(section, dict):
+                raise ConfigError(f"{candidate}: [tool.docgen] must be a table")
+            return section
+    return {}
+
+
+def _pick(flag: Any, env: str | None, pyproject: Any, default: Any) -> Any:
+    for value in (flag, env, pyproject):
+        if value is not None and value != "":
+            return value
+    return default
+
+
+def resolve_endpoints(
+    *,
+    preset: str | None,
+    base_url: str | None,
+    model: str | None,
+    api_key_env: str | None,
+    environ: Mapping[str, str],
+    pyproject: Mapping[str, Any],
+) -> tuple[Endpoint, ...]:
+    """The endpoints to use, in order; () means the offline writer.
+
+    One endpoint comes from flags/environment/pyproject keys ``base_url``, ``model`` and
+    ``api_key_env``; more may follow from ``[[tool.docgen.endpoints]]`` tables, tried in order when
+    the ones before keep failing.
+    """
+    preset_name = _pick(preset, None, pyproject.get("endpoint"), None)
+    p_url = p_model = p_key = None
+    if preset_name is not None:
+        if preset_name not in PRESETS:
+            names = ", ".join(sorted(PRESETS))
+            raise ConfigError(f"unknown endpoint preset {preset_name!r}; choose one of {names}")
+        p_url, p_model, p_key = PRESETS[preset_name]
+    key_env = _pick(api_key_env, None, pyproject.get("api_key_env"), p_key or "OPENAI_API_KEY")
+    url = _pick(base_url, environ.get("OPENAI_BASE_URL"), pyproject.get("base_url"), p_url)
+    chosen_model = _pick(model, environ.get("DOCGEN_MODEL"), pyproject.get("model"), p_model)
+    has_key = bool(environ.get(key_env))
+
+    endpoints: list[Endpoint] = []
+    if url or has_key or preset_name:
+        endpoints.append(
+            Endpoint(
+                base_url=(url or PRESETS["openai"][0]).rstrip("/"),
+                model=chosen_model or DEFAULT_MODEL,
+                api_key_env=key_env,
+                name=preset_name or "",
+            )
+        )
+    extra = pyproject.get("endpoints", [])
+    if not isinstance(extra, list):
+        raise ConfigError("[tool.docgen] endpoints must be an array of tables")
+    for i, table in enumerate(extra):
+        if not isinstance(table, dict) or ("base_url" not in table and "preset" not in table):
+            raise ConfigError(f"[tool.docgen] endpoints[{i}] needs base_url or preset")
+        t_url, t_model, t_key = PRESETS.get(table.get("preset", ""), (None, None, None))
+        endpoints.append(
+            Endpoint(
+                base_url=str(table.get("base_url", t_url)).rstrip("/"),
+                model=str(table.get("model", t_model or chosen_model or DEFAULT_MODEL)),
+                api_key_env=table.get("api_key_env", t_key),
+                name=str(table.get("name", table.get("preset", ""))),
+            )
+        )
+    return tuple(endpoints)
+
+
+def _as_tuple(value: Any, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"[tool.docgen] {key} must be a string or a list of strings")
+
+
+def build_config(
+    flags: Mapping[str, Any],
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Merge parsed flags (None = not given), the environment and ``[tool.docgen]``."""
+    env = os.environ if environ is None else environ
+    pyproject = read_pyproject(cwd or Path.cwd())
+    known = {
+        "out", "lang", "templates", "exclude", "strict", "concurrency", "timeout", "max_attempts",
+        "base_url", "model", "api_key_env", "endpoint", "endpoints", "cache_dir", "mkdocs_yml",
+        "site_name", "jobs",
+    }  # fmt: skip
+    unknown = sorted(set(pyproject) - known)
+    if unknown:
+        raise ConfigError(f"[tool.docgen]: unknown key(s): {', '.join(unknown)}")
+    if "api_key" in flags:
+        raise ConfigError("an API key is never accepted on the command line; use --api-key-env")
+
+    lang = _pick(flags.get("lang"), None, pyproject.get("lang"), "ru")
+    if lang not in ("ru", "en"):
+        raise ConfigError(f"unsupported language {lang!r}; choose ru or en")
+    concurrency = int(_pick(flags.get("concurrency"), None, pyproject.get("concurrency"), 8))
+    if concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    timeout = float(_pick(flags.get("timeout"), None, pyproject.get("timeout"), 120.0))
+    if timeout <= 0:
+        raise ConfigError("--timeout must be positive")
+    return Config(
+        paths=tuple(flags.get("paths") or ()),
+        out=_pick(flags.get("out"), None, pyproject.get("out"), "docs"),
+        lang=lang,
+        templates=_pick(flags.get("templates"), None, pyproject.get("templates"), None),
+        exclude=tuple(flags.get("exclude") or ()) + _as_tuple(pyproject.get("exclude"), "exclude"),
+        strict=bool(flags.get("strict") or pyproject.get("strict", False)),
+        verbosity=int(flags.get("verbosity") or 0),
+        endpoints=resolve_endpoints(
+            preset=flags.get("endpoint"),
+            base_url=flags.get("base_url"),
+            model=flags.get("model"),
+            api_key_env=flags.get("api_key_env"),
+            environ=env,
+            pyproject=pyproject,
+        ),
+        concurrency=concurrency,
+        timeout=timeout,
+        max_attempts=int(_pick(flags.get("max_attempts"), None, pyproject.get("max_attempts"), 5)),
+        force=bool(flags.get("force")),
+        changed_since=flags.get("changed_since"),
+        output_format=flags.get("output_format") or "text",
+        mkdocs_yml=_pick(flags.get("mkdocs_yml"), None, pyproject.get("mkdocs_yml"), "mkdocs.yml"),
+        cache_dir=_pick(flags.get("cache_dir"), None, pyproject.get("cache_dir"), ".docgen"),
+        jobs=int(_pick(flags.get("jobs"), None, pyproject.get("jobs"), 0)),
+        site_name=_pick(flags.get("site_name"), None, pyproject.get("site_name"), ""),
+    )
