@@ -1,9 +1,9 @@
 """docgen's exceptions. They are for whole-run failures only; a unit's failure is a value.
 
-    DocgenError            any error that ends a run with a clear one-line message
-    ├── ConfigError        bad flags, environment or [tool.docgen]
-    ├── InputError         a missing path or one that is not Python
-    └── SiteError          the output directory or mkdocs.yml cannot be written or read
+DocgenError            any error that ends a run with a clear one-line message
+├── ConfigError        bad flags, environment or [tool.docgen]
+├── InputError         a missing path or one that is not Python
+└── SiteError          the output directory or mkdocs.yml cannot be written or read
 """
 
 from __future__ import annotations

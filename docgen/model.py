@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Union
 
 
 class ParamKind(StrEnum):
@@ -275,7 +274,7 @@ class ModuleInfo:
         return tuple(out)
 
 
-Unit = Union[ModuleInfo, ClassInfo, FunctionInfo]
+Unit = ModuleInfo | ClassInfo | FunctionInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +350,7 @@ class ModuleDoc:
     entry_point: str = ""  # Точка входа description, "" when there is no __main__ block
 
 
-Doc = Union[ModuleDoc, ClassDoc, FunctionDoc]
+Doc = ModuleDoc | ClassDoc | FunctionDoc
 
 
 class DocSource(StrEnum):
@@ -402,7 +401,7 @@ class Skipped:
     reason: str
 
 
-UnitResult = Union[Documented, Failed, Skipped]
+UnitResult = Documented | Failed | Skipped
 
 
 # --------------------------------------------------------------------------------------------
