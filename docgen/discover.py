@@ -19,6 +19,7 @@ Rules, in the order they apply to a folder given on the command line (its *root*
   (``git ls-files --cached --others --exclude-standard``); when git is missing or refuses, the
   ``.gitignore`` files and ``.git/info/exclude`` are read with ``pathspec``. A root every file
   of which git ignores is read without the ignore rules, since it was named explicitly.
+  Submodules and nested repositories are read whole (their own ignore files are not applied).
 * ``exclude`` patterns use gitignore syntax and are matched against paths relative to each root
   (``tests/``, ``*_pb2.py``, ``/setup.py``, ``**/migrations/``). A file given directly is matched
   against its ``rel_path``.
@@ -272,10 +273,17 @@ class _GitListing:
         if not _inside(real, self.folder):
             return False
         rel = os.path.relpath(real, self.folder).replace(os.sep, "/")
-        parts = rel.split("/")
-        if any("/".join(parts[:i]) in self.whole for i in range(1, len(parts) + 1)):
+        if rel == ".":
             return False
-        return rel not in (self.dirs if is_dir else self.files) and rel not in self.whole
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            # a listed path above this one is a submodule or a nested repository: read it all
+            prefix = "/".join(parts[:i])
+            if prefix in self.whole or prefix in self.files:
+                return False
+        if is_dir:
+            return rel not in self.dirs and rel not in self.whole and rel not in self.files
+        return rel not in self.files
 
 
 class _GitignoreFiles:

@@ -282,10 +282,10 @@ def _new_mkdocs_yml(
     return head + body + _nav_text(nav)
 
 
-def _update_mkdocs_yml(
+def _plan_mkdocs_yml(
     path: str, *, site_name: str, lang: str, out_dir: str, nav: list[Any], titles: Mapping[str, str]
-) -> tuple[str, list[str]]:
-    """Create or update mkdocs.yml; returns ("created"|"updated"|"unchanged", warnings)."""
+) -> tuple[str, bool, list[str]]:
+    """The new text of mkdocs.yml, whether it is new, and warnings; nothing is written yet."""
     config_dir = os.path.dirname(os.path.abspath(path))
     docs_dir = os.path.relpath(os.path.abspath(out_dir), config_dir).replace(os.sep, "/")
     warnings: list[str] = []
@@ -300,8 +300,7 @@ def _update_mkdocs_yml(
         text = _new_mkdocs_yml(
             site_name=site_name, lang=lang, docs_dir=docs_dir, nav=nav, titles=titles
         )
-        _write_atomic(path, text.encode("utf-8"))
-        return "created", warnings
+        return text, True, warnings
     try:
         old = old_bytes.decode("utf-8")
         before = load_yaml(old)
@@ -314,7 +313,12 @@ def _update_mkdocs_yml(
         after = load_yaml(new)
     except yaml.YAMLError as exc:
         raise SiteError("cannot replace the nav: key safely", path=path) from exc
-    if not isinstance(after, dict) or after.get("nav") != nav:
+    if (
+        not isinstance(after, dict)
+        or after.get("nav") != nav
+        or {k: v for k, v in after.items() if k != "nav"}
+        != {k: v for k, v in before.items() if k != "nav"}
+    ):
         raise SiteError("cannot replace the nav: key safely", path=path)
     configured = os.path.normpath(os.path.join(config_dir, str(after.get("docs_dir", "docs"))))
     if configured != os.path.normpath(os.path.abspath(out_dir)):
@@ -322,8 +326,7 @@ def _update_mkdocs_yml(
             f"{path}: docs_dir is {after.get('docs_dir', 'docs')!r} but pages are written to"
             f" {docs_dir!r}"
         )
-    changed = _write_atomic(path, new.encode("utf-8"))
-    return ("updated" if changed else "unchanged"), warnings
+    return new, False, warnings
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,7 +446,6 @@ def write_site(
     """
     titles = titles or {}
     hashes = source_hashes or {}
-    warnings: list[str] = []
     seen: set[str] = set()
     for page in pages:
         if not _safe_rel(page.rel_path) or not page.rel_path.endswith(".md"):
@@ -451,6 +453,10 @@ def write_site(
         if page.rel_path in seen:
             raise SiteError(f"two pages for {page.rel_path!r}", path=out_dir)
         seen.add(page.rel_path)
+    nav = build_nav(pages, titles)
+    yml_text, yml_new, warnings = _plan_mkdocs_yml(
+        mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=nav, titles=titles
+    )
     try:
         old = read_manifest(out_dir)
     except SiteError as exc:
@@ -506,11 +512,8 @@ def write_site(
         _prune_empty(os.path.dirname(target), out_dir)
 
     _write_atomic(os.path.join(out_dir, MANIFEST_NAME), _manifest_bytes(entries))
-    nav = build_nav(pages, titles)
-    status, more = _update_mkdocs_yml(
-        mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=nav, titles=titles
-    )
-    warnings.extend(more)
+    yml_changed = _write_atomic(mkdocs_yml, yml_text.encode("utf-8"))
+    status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
     return SiteResult(
         written=tuple(written),
         unchanged=tuple(unchanged),

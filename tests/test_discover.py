@@ -236,3 +236,14 @@ def test_rel_path_outside_the_base_is_relative_to_the_given_folder(tmp_path: Pat
     result = discover([str(tmp_path / "proj")], root=str(tmp_path / "here"))
     assert names(result) == [("pkg", "proj/pkg/__init__.py")]
     assert result.files[0].path == str(tmp_path / "proj/pkg/__init__.py")
+
+
+@needs_git
+def test_nested_repository_is_read_whole(cwd: Path) -> None:
+    git_init(cwd)
+    make(cwd, "app/main.py", "app/vendor/lib/core.py")
+    git_init(cwd / "app/vendor/lib")
+    assert sorted(f.rel_path for f in discover(["app"]).files) == [
+        "app/main.py",
+        "app/vendor/lib/core.py",
+    ]

@@ -250,10 +250,11 @@ def test_nav_is_appended_when_missing_and_crlf_is_kept() -> None:
     )
 
 
-def test_unparsable_mkdocs_yml_is_an_error(tmp_path: Path) -> None:
+def test_unparsable_mkdocs_yml_is_an_error_before_any_write(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text("site_name: [unclosed\n", encoding="utf-8")
     with pytest.raises(SiteError, match="cannot parse"):
         write(tmp_path, pages_for(("pkg", True)))
+    assert not (tmp_path / "docs").exists()
 
 
 def test_mkdocs_builds_the_generated_site_strictly(tmp_path: Path, monkeypatch) -> None:
