@@ -72,6 +72,16 @@ class Manifest:
     version: int
     pages: Mapping[str, ManifestEntry]
 
+    def outdated(self, source_hashes: Mapping[str, str]) -> tuple[str, ...]:
+        """Pages made from a source that changed or is gone (module -> sha256 of now)."""
+        return tuple(
+            sorted(
+                rel
+                for rel, entry in self.pages.items()
+                if entry.module and source_hashes.get(entry.module) != entry.source_hash
+            )
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SiteResult:

@@ -142,6 +142,12 @@ def test_writes_only_changed_pages_and_keeps_mtime(tmp_path: Path) -> None:
     assert manifest is not None and manifest.version == 1
     entry = manifest.pages["reference/pkg/mod.md"]
     assert (entry.module, entry.kind, entry.source_hash) == ("pkg.mod", "reference", "h2")
+    assert manifest.outdated({"pkg": "h1", "pkg.mod": "h2"}) == ()
+    assert manifest.outdated({"pkg": "h1", "pkg.mod": "new"}) == (
+        "reference/pkg/mod.md",
+        "usage/pkg/mod.md",
+    )
+    assert "reference/pkg/index.md" in manifest.outdated({"pkg.mod": "h2"})
     raw = json.loads((tmp_path / "docs" / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert raw["version"] == 1 and "index.md" in raw["pages"]
 
@@ -267,3 +273,15 @@ def test_mkdocs_builds_the_generated_site_strictly(tmp_path: Path, monkeypatch) 
     assert (tmp_path / "site/reference/pkg/index~/index.html").is_file()
     assert (tmp_path / "site/reference/README~/index.html").is_file()
     assert (tmp_path / "site/reference/pkg/index.html").is_file()
+
+
+def test_missing_and_corrupt_manifest(tmp_path: Path) -> None:
+    assert read_manifest(str(tmp_path)) is None
+    write(tmp_path, pages_for(("pkg", True)))
+    (tmp_path / "docs" / MANIFEST_NAME).write_text("{not json", encoding="utf-8")
+    with pytest.raises(SiteError, match="manifest"):
+        read_manifest(str(tmp_path / "docs"))
+    result = write(tmp_path, pages_for(("pkg", True)))
+    assert any("manifest" in w for w in result.warnings)
+    assert "reference/pkg/index.md" in result.unchanged  # same text: taken over again
+    assert read_manifest(str(tmp_path / "docs")) is not None
