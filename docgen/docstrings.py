@@ -101,9 +101,7 @@ def _doctests(lines: list[str]) -> tuple[str, ...]:
     current: list[str] = []
     for line in [*lines, ""]:
         stripped = line.strip()
-        if stripped.startswith(">>>"):
-            current.append(stripped[4:] if len(stripped) > 3 else "")
-        elif stripped.startswith("...") and current:
+        if stripped.startswith(">>>") or (stripped.startswith("...") and current):
             current.append(stripped[4:] if len(stripped) > 3 else "")
         elif current:
             blocks.append("\n".join(current))

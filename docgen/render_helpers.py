@@ -81,6 +81,8 @@ def _escape_line(line: str) -> str:
         if m.start() < pos:
             continue
         run = m.group(0)
+        if len(run) > 2:  # writers quote code with one or two backticks; longer runs are text
+            continue
         close = re.compile(r"(?<!`)" + run + r"(?!`)")
         end = close.search(line, m.end())
         if end is None:

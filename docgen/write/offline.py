@@ -129,32 +129,32 @@ class OfflineWriter:
     def _gives(self, fn: FunctionInfo) -> str:
         t = self.catalog.t
         if fn.yields:
-            return t("clause.gives_yield_type", type=code(fn.returns)) if fn.returns else t(
-                "clause.gives_yield"
+            return (
+                t("clause.gives_yield_type", type=code(fn.returns))
+                if fn.returns
+                else t("clause.gives_yield")
             )
         if fn.returns and fn.returns != "None":
             return t("clause.gives_type", type=code(fn.returns))
         values = _returned(fn)
         if values:
-            return self._values("clause.gives", values)
-        if fn.is_overload:
+            return self._values("clause.gives_value", "clause.gives_values", values)
+        if fn.is_overload or fn.name == "__init__":
             return ""
         if fn.returns == "None" or fn.flow:
             return t("clause.returns_nothing")
         return ""
 
-    def _values(self, prefix: str, values: list[str]) -> str:
+    def _values(self, one: str, many: str, values: list[str]) -> str:
         quoted = [code(v, 60) for v in values]
         if len(quoted) == 1:
-            return self.catalog.t(f"{prefix}_value", value=quoted[0])
-        return self.catalog.t(f"{prefix}_values", values=", ".join(quoted))
+            return self.catalog.t(one, value=quoted[0])
+        return self.catalog.t(many, values=", ".join(quoted))
 
     def _param(self, p, doc: Docstring) -> ParamDoc:
         t = self.catalog.t
         item = doc.param(p.name)
-        default = (
-            t("param.optional", default=code(p.default, 60)) if p.default is not None else ""
-        )
+        default = t("param.optional", default=code(p.default, 60)) if p.default is not None else ""
         if item and item.description:
             text = sentence(item.description)
             if default and p.default not in item.description:
@@ -192,7 +192,7 @@ class OfflineWriter:
             return t("returns.type", type=code(fn.returns))
         values = _returned(fn)
         if values:
-            return self._values("returns", values)
+            return self._values("returns.value", "returns.values", values)
         return ""
 
     def _raises(self, fn: FunctionInfo, doc: Docstring) -> tuple[RaiseDoc, ...]:
@@ -205,10 +205,14 @@ class OfflineWriter:
                 continue
             name = _exception_name(exc)
             where = contexts.get(r.line, ("", []))[1]
-            text = t("raise.when", when=self._where(where)) if where else t("raise.plain", line=r.line)
+            text = (
+                t("raise.when", when=self._where(where)) if where else t("raise.plain", line=r.line)
+            )
             if r.exception is None:
-                text = t("raise.reraise", when=self._where(where)) if where else t(
-                    "raise.reraise_plain"
+                text = (
+                    t("raise.reraise", when=self._where(where))
+                    if where
+                    else t("raise.reraise_plain")
                 )
             if r.message:
                 text += " " + t("raise.message", message=code(r.message, 100))
@@ -217,13 +221,15 @@ class OfflineWriter:
         for name, texts in found.items():
             item = doc.raised(name)
             unique = list(dict.fromkeys(texts))
-            description = sentence(item.description) if item and item.description else " ".join(
-                unique
+            description = (
+                sentence(item.description) if item and item.description else " ".join(unique)
             )
             out.append(RaiseDoc(name, description))
         for item in doc.raises:
             if not any(_same_exception(item.name, r.exception) for r in out):
-                out.append(RaiseDoc(item.name, sentence(item.description) if item.description else ""))
+                out.append(
+                    RaiseDoc(item.name, sentence(item.description) if item.description else "")
+                )
         return tuple(out)
 
     def _where(self, path: list[tuple[str, str, str]]) -> str:
@@ -256,13 +262,22 @@ class OfflineWriter:
         details = doc.description or self._class_details(cls)
         attributes = []
         for attr in cls.attributes:
+            if attr.name.startswith("_") and not attr.name.endswith("__"):
+                continue
             item = next((a for a in doc.attributes if a.name == attr.name), None)
+            method = next((m for m in cls.methods if m.line_start <= attr.line <= m.line_end), None)
             if item and item.description:
                 text = sentence(item.description)
             elif attr.docstring:
                 text = sentence(parse_docstring(attr.docstring).summary)
+            elif method is not None:
+                text = cat.t(
+                    "attr.instance", method=code(method.name), value=code(attr.value or "", 60)
+                )
             elif attr.annotation and attr.value is not None:
-                text = cat.t("attr.typed_value", type=code(attr.annotation), value=code(attr.value, 60))
+                text = cat.t(
+                    "attr.typed_value", type=code(attr.annotation), value=code(attr.value, 60)
+                )
             elif attr.annotation:
                 text = cat.t("attr.typed", type=code(attr.annotation))
             elif attr.value is not None:
@@ -270,6 +285,12 @@ class OfflineWriter:
             else:
                 text = ""
             attributes.append(ParamDoc(attr.name, text))
+        known = {a.name for a in attributes}
+        for item in doc.attributes:
+            if item.name not in known:
+                attributes.append(
+                    ParamDoc(item.name, sentence(item.description) if item.description else "")
+                )
         examples = tuple(Example(c) for c in doc.examples if _parses(c))
         if not examples:
             built = class_example(cls, module)
@@ -281,18 +302,25 @@ class OfflineWriter:
         counts = []
         if cls.methods:
             counts.append(cat.plural(len(cls.methods), "count.methods"))
-        if cls.attributes:
-            counts.append(cat.plural(len(cls.attributes), "count.attributes"))
+        public = [a for a in cls.attributes if not a.name.startswith("_")]
+        if public:
+            counts.append(cat.plural(len(public), "count.attributes"))
         if cls.classes:
             counts.append(cat.plural(len(cls.classes), "count.nested_classes"))
-        kind = "dataclass" if any(d.split("(")[0].endswith("dataclass") for d in cls.decorators) else "class"
+        kind = (
+            "dataclass"
+            if any(d.split("(")[0].endswith("dataclass") for d in cls.decorators)
+            else "class"
+        )
         subject = cat.t(f"subject.{kind}", name=code(cls.name))
         parts = []
         bases = [b for b in cls.bases if "=" not in b]
         if bases:
             parts.append(cat.t("clause.inherits", bases=join_list(cat, [code(b) for b in bases])))
         parts.append(
-            cat.t("clause.contains", parts=join_list(cat, counts)) if counts else cat.t("clause.empty_class")
+            cat.t("clause.contains", parts=join_list(cat, counts))
+            if counts
+            else cat.t("clause.empty_class")
         )
         return sentence(f"{subject} {join_list(cat, parts)}")
 
@@ -390,9 +418,15 @@ class OfflineWriter:
             names = join_list(cat, [code(f) for f in functions])
             defs.append(cat.plural(len(functions), "defs.functions", names=names))
         if defs:
-            add("step_title.definitions", cat.t("clause.defines", items=join_list(cat, defs)))
+            add(
+                "step_title.definitions",
+                cat.t("clause.defines", items=cat.t("word.also").join(defs)),
+            )
         if mod.main_block is not None:
-            add("step_title.entry_point", cat.t("clause.main_block", body=self.flow.brief(mod.main_block.flow)))
+            add(
+                "step_title.entry_point",
+                cat.t("clause.main_block", body=self.flow.brief(mod.main_block.flow)),
+            )
         elif not mod.is_script:
             add("step_title.use", cat.t("clause.use_import", module=code(mod.name)))
         if len(steps) > 8:
@@ -430,7 +464,12 @@ def _owner(fn: FunctionInfo) -> str | None:
 
 def _visible_params(fn: FunctionInfo):
     params = fn.params
-    if params and _owner(fn) and params[0].name in _IMPLICIT and "staticmethod" not in fn.decorators:
+    if (
+        params
+        and _owner(fn)
+        and params[0].name in _IMPLICIT
+        and "staticmethod" not in fn.decorators
+    ):
         params = params[1:]
     return params
 
@@ -495,6 +534,8 @@ def _raise_contexts(
 def _imported_modules(mod: ModuleInfo) -> list[str]:
     names = []
     for imp in mod.imports:
+        if imp.module == "__future__":
+            continue
         names.append(("." * imp.level) + (imp.module or imp.name))
     return list(dict.fromkeys(names))
 
@@ -503,6 +544,8 @@ def _imported_names(mod: ModuleInfo) -> list[str]:
     """``openai``, ``Client`` из ``g4f.client`` ... quoted, for the usage steps."""
     out = []
     for imp in mod.imports:
+        if imp.module == "__future__":
+            continue
         if imp.module is None and imp.level == 0:
             out.append(code(imp.name))
         else:

@@ -10,6 +10,7 @@ Only what the flow records is said: the labels are quoted from the code, never i
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 
 from docgen.i18n import Catalog
@@ -156,7 +157,11 @@ class FlowPhraser:
             return t("clause.with", target=target, body=self._branch_body(node, 0))
         if kind is FlowKind.MATCH:
             cases = [
-                t("clause.case", pattern=code(_strip_keyword(b.label, "case")), body=self.brief(b.body))
+                t(
+                    "clause.case",
+                    pattern=code(_strip_keyword(b.label, "case")),
+                    body=self.brief(b.body),
+                )
                 for b in node.branches
             ]
             subject = code(_strip_keyword(label, "match"))
@@ -244,7 +249,7 @@ class FlowPhraser:
         label = node.label.strip()
         stmt = _parse_statement(label)
         if stmt is None:
-            return t("clause.statement", stmt=code(label))
+            return self._unparsed(node)
         if isinstance(stmt, ast.Pass):
             return t("clause.pass")
         if isinstance(stmt, ast.Expr):
@@ -272,12 +277,26 @@ class FlowPhraser:
         if isinstance(stmt, ast.AnnAssign):
             return t("clause.annotate", target=code(_segment(label, stmt.target)))
         if isinstance(stmt, ast.AugAssign):
-            return t("clause.augassign", target=code(_segment(label, stmt.target)), stmt=code(label))
+            return t(
+                "clause.augassign", target=code(_segment(label, stmt.target)), stmt=code(label)
+            )
         if isinstance(stmt, ast.Delete):
             names = [code(_segment(label, tg)) for tg in stmt.targets]
             return t("clause.delete", names=join_list(self.cat, names))
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             return t("clause.import", stmt=code(label))
+        return t("clause.statement", stmt=code(label))
+
+    def _unparsed(self, node: FlowNode) -> str:
+        """A statement whose (shortened) label does not parse: read what the text shows."""
+        t = self.cat.t
+        label = node.label.strip()
+        callee = node.calls[0] if node.calls else ""
+        m = _ASSIGN.match(label)
+        if m and callee and m.group(2).startswith(callee + "("):
+            return t("clause.assign_call", callee=code(callee), target=code(m.group(1)))
+        if callee and label.startswith(callee + "("):
+            return t("clause.call", callee=code(callee))
         return t("clause.statement", stmt=code(label))
 
     def _pure_call(self, node: FlowNode) -> str | None:
@@ -289,6 +308,9 @@ class FlowPhraser:
 
 
 # -------------------------------------------------------------------- label helpers
+
+
+_ASSIGN = re.compile(r"^([\w.\[\]'\", ]+?)\s*=(?!=)\s*(.*)$")
 
 
 def _parse_statement(label: str) -> ast.stmt | None:
