@@ -403,9 +403,9 @@ class OfflineWriter:
         def add(title_key: str, text: str) -> None:
             steps.append(f"{cat.t(title_key)}: {sentence(text)}")
 
-        imported = _imported_names(mod)
+        imported = _imported_names(mod, cat)
         if imported:
-            add("step_title.imports", cat.t("module.imports", names=join_list(cat, imported)))
+            add("step_title.imports", cat.t("module.imports", names=_join_groups(cat, imported)))
         for group in self.flow._groups(mod.statements):
             key = _STEP_TITLES.get(group[0].kind, "step_title.statements")
             add(key, self.flow._group_clause(group, deep=True))
@@ -540,14 +540,29 @@ def _imported_modules(mod: ModuleInfo) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _imported_names(mod: ModuleInfo) -> list[str]:
-    """``openai``, ``Client`` из ``g4f.client`` ... quoted, for the usage steps."""
-    out = []
+def _imported_names(mod: ModuleInfo, cat: Catalog) -> list[str]:
+    """`os`, `Client` из `g4f.client` ...: quoted, grouped by module, in order."""
+    groups: dict[str, list[str]] = {}
     for imp in mod.imports:
         if imp.module == "__future__":
             continue
         if imp.module is None and imp.level == 0:
-            out.append(code(imp.name))
+            groups.setdefault(imp.name, [])
         else:
-            out.append(code(("." * imp.level) + (imp.module or "") + "." + imp.name))
-    return list(dict.fromkeys(out))
+            source = ("." * imp.level) + (imp.module or "")
+            groups.setdefault(source, []).append(imp.name)
+    out: list[str] = []
+    for source, names in groups.items():
+        if not names:
+            out.append(code(source))
+        else:
+            quoted = join_list(cat, [code(n) for n in names])
+            out.append(cat.t("module.import_from", names=quoted, module=code(source)))
+    return out
+
+
+def _join_groups(cat: Catalog, items: list[str]) -> str:
+    """Join import groups; ", а также" before the last when a group itself holds "и"."""
+    if len(items) > 1 and any(f" {cat.t('word.and')} " in item for item in items):
+        return ", ".join(items[:-1]) + cat.t("word.also") + items[-1]
+    return join_list(cat, items)
