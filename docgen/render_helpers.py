@@ -29,8 +29,8 @@ _RUN = re.compile(r"`+")
 _FENCE_LINE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 _LIST_MARK = re.compile(r"^(\s*)([-+*]|\d{1,9}[.)])(\s+)")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_BACKSLASHED = set("\\`*_[]|{}")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
+_BACKSLASHED = set("\\`*_[]{}")
 
 
 def _longest_run(text: str, char: str = "`") -> int:
@@ -72,7 +72,7 @@ def _escape_line(line: str) -> str:
     line = line.strip()
     prefix = ""
     if _FENCE_LINE.match(line) or _SETEXT.match(line) or line.startswith(("#", "=")):
-        prefix, line = "\\" + line[0], line[1:]
+        prefix, line = f"&#{ord(line[0])};", line[1:]  # an entity works in every Markdown
     elif m := _LIST_MARK.match(line):
         prefix, line = m.group(0), line[m.end() :]
     out = []

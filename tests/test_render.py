@@ -78,10 +78,10 @@ def test_fence_is_longer_than_any_backtick_run():
 def test_escape_prose_shows_text_literally():
     out = escape_prose(NASTY)
     assert "<" not in out and "&lt;script&gt;" in out and "&amp;" in out
-    assert "\\{\\{ x \\}\\}" in out and "\\|" in out
+    assert "\\{\\{ x \\}\\}" in out and "&#124;" in out
     assert "`code`" in out  # a writer's code span stays a code span
     assert "\\`\\`\\` fence \\`\\`\\`" in out
-    assert escape_prose("# not a heading\n---\n```") == "\\# not a heading\n\\---\n\\`\\`\\`"
+    assert escape_prose("# no heading\n---\n```") == "&#35; no heading\n&#45;--\n&#96;\\`\\`"
     assert escape_prose("- item\n1. first") == "- item\n1. first"
 
 
@@ -111,7 +111,7 @@ def test_text_from_code_and_writers_is_rendered_literally():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     prose = outside_fences(page)
     assert "<b>" not in prose and "<script>" not in prose
-    assert "Default `{{ x }}` \\| &lt;b&gt;" in page
+    assert "Default `{{ x }}` &#124; &lt;b&gt;" in page
     assert "When \\{% raw %\\}" in page
     assert 'def f(x="{{ x }}"):' in page  # the signature, verbatim inside a code block
     assert 'Has \\"\\"\\" quotes and {{ x }}' in page  # docstring text inside the python block
