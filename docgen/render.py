@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from docgen.errors import ConfigError
 from docgen.i18n import Catalog, load_catalog
 from docgen.model import Doc, FunctionInfo, ModuleInfo, ParamKind
 from docgen.render_helpers import (
@@ -58,7 +59,7 @@ class Renderer:
         loaders: list[jinja2.BaseLoader] = []
         if user_templates:
             if not Path(user_templates).is_dir():
-                raise FileNotFoundError(f"{user_templates}: templates directory not found")
+                raise ConfigError("templates directory not found", path=user_templates)
             loaders.append(jinja2.FileSystemLoader(user_templates))
         loaders += [jinja2.PrefixLoader({"default": defaults}), defaults]
         env = jinja2.Environment(

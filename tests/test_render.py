@@ -8,6 +8,7 @@ import textwrap
 import jinja2
 import pytest
 
+from docgen.errors import ConfigError
 from docgen.extract import extract_source
 from docgen.model import FunctionDoc, ModuleDoc, ParamDoc, RaiseDoc
 from docgen.render import Renderer, tidy
@@ -220,6 +221,11 @@ def test_misspelt_variable_in_user_template_fails(tmp_path):
     mod = module("x = 1\n")
     with pytest.raises(jinja2.UndefinedError, match="modul"):
         Renderer(user_templates=str(tmp_path)).usage(mod, offline_docs(mod))
+
+
+def test_missing_user_template_dir_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="templates directory not found"):
+        Renderer(user_templates=str(tmp_path / "nope"))
 
 
 def test_user_catalog_is_used_by_templates(tmp_path):
