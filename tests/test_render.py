@@ -12,7 +12,7 @@ from docgen.errors import ConfigError
 from docgen.extract import extract_source
 from docgen.model import FunctionDoc, ModuleDoc, ParamDoc, RaiseDoc
 from docgen.render import Renderer, tidy
-from docgen.render_helpers import escape_prose, fenced, inline_code
+from docgen.render_helpers import escape_prose, fenced, inline_code, signature, split_step
 from docgen.write.base import UnitContext
 from docgen.write.offline import OfflineWriter
 
@@ -259,3 +259,20 @@ def test_missing_docs_still_render():
     mod = module("class A:\n    def m(self):\n        pass\n")
     page = Renderer().reference(mod, {})
     assert "### `A`" in page and "#### `A.m`" in page
+
+
+def test_signature_and_step_helpers():
+    mod = module(
+        "@cache\nasync def f(a, /, b: int = 1, *args, c, d: str = 'x', **kw) -> None:\n    pass\n"
+        "def g(a, *, b):\n    pass\n"
+    )
+    f, g = mod.functions
+    assert signature(f) == (
+        "@cache\nasync def f(a, /, b: int = 1, *args, c, d: str = 'x', **kw) -> None:"
+    )
+    assert signature(g) == "def g(a, *, b):"
+    assert split_step("Импорт зависимостей: Импортирует `os`.") == (
+        "Импорт зависимостей",
+        "Импортирует `os`.",
+    )
+    assert split_step("Вызывает `a: b` сразу.") == ("", "Вызывает `a: b` сразу.")
