@@ -4,7 +4,7 @@ Russian (and English) text lives only in ``templates/i18n/<lang>.toml``. Python 
 message by key (``catalog.t("param.optional", default="`None`")``) and the templates call the same
 catalog as ``t(...)``. A user template directory may carry its own ``i18n/<lang>.toml``; its keys
 override the bundled ones. Russian plural forms are picked by :meth:`Catalog.plural` from entries
-with ``one`` / ``few`` / ``many`` forms (1 параметр, 2 параметра, 5 параметров).
+with ``one`` / ``few`` / ``many`` forms (the Russian forms for 1, 2 and 5 of a noun).
 
 A missing key or placeholder raises :class:`CatalogError` at once: a half-translated page is a bug,
 not something to paper over.

@@ -541,7 +541,7 @@ def _imported_modules(mod: ModuleInfo) -> list[str]:
 
 
 def _imported_names(mod: ModuleInfo, cat: Catalog) -> list[str]:
-    """`os`, `Client` из `g4f.client` ...: quoted, grouped by module, in order."""
+    """Imported names quoted and grouped by source module, in order (``module.import_from``)."""
     groups: dict[str, list[str]] = {}
     for imp in mod.imports:
         if imp.module == "__future__":
@@ -562,7 +562,7 @@ def _imported_names(mod: ModuleInfo, cat: Catalog) -> list[str]:
 
 
 def _join_groups(cat: Catalog, items: list[str]) -> str:
-    """Join import groups; ", а также" before the last when a group itself holds "и"."""
+    """Join import groups, with ``word.also`` before the last when a group holds ``word.and``."""
     if len(items) > 1 and any(f" {cat.t('word.and')} " in item for item in items):
         return ", ".join(items[:-1]) + cat.t("word.also") + items[-1]
     return join_list(cat, items)

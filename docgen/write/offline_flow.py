@@ -1,10 +1,11 @@
 """Phrasing control flow: the offline writer's numbered steps, built from ``FlowNode`` trees.
 
 Each node becomes a *clause* (a lower-case verb phrase from the message catalog, such as
-"вызывает `client.send`"); a top-level node becomes a step (the clause capitalised, with a full
-stop). Runs of plain statements are collapsed into one step, nested bodies are summarised in a
-clause or two, and the number of steps is capped, so long functions still read as a short list.
-Only what the flow records is said: the labels are quoted from the code, never interpreted.
+``clause.call``: "calls `client.send`"); a top-level node becomes a step (the clause
+capitalised, with a full stop). Runs of plain statements are collapsed into one step, nested
+bodies are summarised in a clause or two, and the number of steps is capped, so long functions
+still read as a short list. Only what the flow records is said: the labels are quoted from the
+code, never interpreted.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def sentence(text: str) -> str:
 
 
 def join_list(cat: Catalog, items: Sequence[str]) -> str:
-    """``a``, ``a и b``, ``a, b и c``."""
+    """``a``; ``a and b``; ``a, b and c`` (with the catalog's ``word.and``)."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
