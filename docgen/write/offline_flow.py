@@ -107,7 +107,8 @@ class FlowPhraser:
             clauses.append(self.statement(node))
         if calls:
             clauses.append(self.cat.t("clause.call", callee=join_list(self.cat, calls)))
-        text = "; ".join(clauses)
+        # top level: "a; b; c"; inside a branch, where ";" separates branches: "a, b и c"
+        text = "; ".join(clauses) if deep else join_list(self.cat, clauses)
         if len(group) > MAX_RUN:
             extra = self.cat.plural(len(group) - MAX_RUN, "clause.more_statements")
             text += self.cat.t("word.then") + extra
@@ -148,8 +149,12 @@ class FlowPhraser:
         if kind is FlowKind.FOR:
             return self._for(node)
         if kind is FlowKind.WHILE:
-            cond = code(_strip_keyword(label, "while"))
-            text = t("clause.while", cond=cond, body=self._branch_body(node, 0))
+            test = _strip_keyword(label, "while")
+            body = self._branch_body(node, 0)
+            if test in ("True", "1"):
+                text = t("clause.while_forever", cond=code(f"while {test}"), body=body)
+            else:
+                text = t("clause.while", cond=code(test), body=body)
             return text + self._loop_else(node)
         if kind is FlowKind.TRY:
             return self._try(node)
@@ -285,7 +290,8 @@ class FlowPhraser:
             names = [code(_segment(label, tg)) for tg in stmt.targets]
             return t("clause.delete", names=join_list(self.cat, names))
         if isinstance(stmt, ast.Import | ast.ImportFrom):
-            return t("clause.import", stmt=code(label))
+            names = [code(alias.name) for alias in stmt.names]
+            return t("clause.import", names=join_list(self.cat, names))
         return t("clause.statement", stmt=code(label))
 
     def _unparsed(self, node: FlowNode) -> str:
