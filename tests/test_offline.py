@@ -246,3 +246,16 @@ def test_document_never_raises_and_write_wraps():
     assert isinstance(result, Documented)
     assert result.source is DocSource.OFFLINE
     assert result.uid == "pkg.mod:f"
+
+
+def test_first_parameter_of_a_method_is_bound_whatever_its_name():
+    mod = real(
+        "class F:\n    @property\n    def num(a) -> int:\n        return a._n\n"
+        "    @staticmethod\n    def make(x: int):\n        return F()\n"
+    )
+    docs = docs_of(RU, mod)
+    getter = docs["pkg.mod:F.num"]
+    assert getter.params == ()
+    assert getter.purpose == "Свойство `num` класса `F` возвращает значение типа `int`."
+    assert [p.name for p in docs["pkg.mod:F.make"].params] == ["x"]
+    assert docs["pkg.mod:F.make"].examples[0].code.endswith("result = F.make(1)")

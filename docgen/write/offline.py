@@ -28,6 +28,7 @@ from docgen.model import (
     ModuleDoc,
     ModuleInfo,
     ParamDoc,
+    Parameter,
     ParamKind,
     RaiseDoc,
     Unit,
@@ -41,7 +42,7 @@ __all__ = ["OfflineWriter"]
 
 log = logging.getLogger(__name__)
 
-_IMPLICIT = ("self", "cls")
+_BINDABLE = (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)
 
 
 class OfflineWriter:
@@ -251,7 +252,7 @@ class OfflineWriter:
                 parts.append(t("where.case", pattern=code(label)))
             elif role == "with":
                 parts.append(t("where.with", label=code(label)))
-        return ", ".join(parts)
+        return join_list(self.catalog, parts)
 
     # ------------------------------------------------------------------------------ classes
 
@@ -462,14 +463,11 @@ def _owner(fn: FunctionInfo) -> str | None:
     return fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else None
 
 
-def _visible_params(fn: FunctionInfo):
+def _visible_params(fn: FunctionInfo) -> tuple[Parameter, ...]:
+    """The parameters a caller passes: a method's first one (``self``/``cls``) is bound."""
     params = fn.params
-    if (
-        params
-        and _owner(fn)
-        and params[0].name in _IMPLICIT
-        and "staticmethod" not in fn.decorators
-    ):
+    bound = _owner(fn) and "staticmethod" not in fn.decorators
+    if bound and params and params[0].kind in _BINDABLE:
         params = params[1:]
     return params
 

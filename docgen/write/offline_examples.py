@@ -122,7 +122,8 @@ def function_example(fn: FunctionInfo, module: ModuleInfo | None) -> str:
     is_static = "staticmethod" in fn.decorators
     is_classmethod = "classmethod" in fn.decorators
     params = fn.params
-    if owner and params and params[0].name in ("self", "cls") and not is_static:
+    bound = (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)
+    if owner and params and params[0].kind in bound and not is_static:
         params = params[1:]
     if owner is None:
         target = fn.name
