@@ -249,7 +249,7 @@ class OfflineWriter:
             elif role == "loop":
                 parts.append(t("where.loop", label=code(label)))
             elif role == "case":
-                parts.append(t("where.case", pattern=code(label)))
+                parts.append(t("where.case", pattern=code(label), subject=code(first)))
             elif role == "with":
                 parts.append(t("where.with", label=code(label)))
         return join_list(self.catalog, parts)
@@ -520,7 +520,7 @@ def _raise_contexts(
                     step = ("except", branch.label, "")
                     catch = branch.label.split(" as ")[0].strip()
                 elif node.kind is FlowKind.MATCH:
-                    step = ("case", branch.label, "")
+                    step = ("case", branch.label, node.label)
                 elif node.kind is FlowKind.WITH:
                     step = ("with", node.label, "")
                 visit(branch.body, [*path, step] if step else path, catch)
