@@ -146,7 +146,7 @@ def _run_generate(flags: dict[str, Any]) -> int:
     config = _config(flags)
     console = _make_console(config)
     report = pipeline.run(config, console=console)
-    console.summary(report)
+    console.summary(report.summary())
     if config.output_format == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,9 +125,7 @@ def plan(
             and same_setup
             and set(mine) == _PAGE_KINDS
             and all(
-                entry.source_hash == source
-                and entry.complete
-                and _page_intact(out_dir, rel, entry)
+                entry.source_hash == source and entry.complete and _page_intact(out_dir, rel, entry)
                 for rel, entry in mine.values()
             )
         )

@@ -21,7 +21,6 @@ from docgen.model import (
     Doc,
     DocSource,
     Documented,
-    Failed,
     ModuleDoc,
     ModuleInfo,
     Page,
@@ -54,11 +53,15 @@ def run(config: Config, *, console: Console) -> RunReport:
     )
     renderer = Renderer(lang=config.lang, user_templates=config.templates)
     if config.offline:
-        console.info("No model endpoint configured: the built-in offline writer documents the code.")
+        console.info(
+            "No model endpoint configured: the built-in offline writer documents the code."
+        )
 
     results: list[UnitResult] = []
     with Cache(config.cache_dir) as cache:
-        modules = _extract(plan.todo, cache=cache, jobs=config.jobs, problems=problems, console=console)
+        modules = _extract(
+            plan.todo, cache=cache, jobs=config.jobs, problems=problems, console=console
+        )
         try:
             docs = _write(modules, cache=cache, config=config, console=console, results=results)
         except KeyboardInterrupt:
@@ -219,6 +222,9 @@ def _home(
     module_docs: dict[str, object] = {m.uid: docs[m.uid] for m in modules if m.uid in docs}
     module_docs.update({c.uid: c for c in carried})
     text = renderer.home(
-        [*modules, *carried], site_name=config.site_name or renderer.nav_titles()["name"], links=links, docs=module_docs
+        [*modules, *carried],
+        site_name=config.site_name or renderer.nav_titles()["name"],
+        links=links,
+        docs=module_docs,
     )
     return Page(PageKind.HOME, "", page_path("", PageKind.HOME, is_package=False), text)

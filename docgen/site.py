@@ -574,6 +574,7 @@ def build_site(mkdocs_yml: str, *, strict: bool = True) -> int:
     if strict:
         command.insert(4, "--strict")
     try:
-        return subprocess.run(command, check=False).returncode
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        return subprocess.run(command, check=False, env=env).returncode
     except OSError as exc:
         raise SiteError(f"cannot run mkdocs: {exc}", path=mkdocs_yml) from exc
