@@ -110,7 +110,7 @@ def _sub_parser(name: str) -> argparse.ArgumentParser:
     else:
         parser = _Parser(
             prog="docgen estimate",
-            description="Units, cached vs to do, tokens and cost of a run, without calling a model.",
+            description="Units, cached vs to do, tokens and cost, without calling a model.",
         )
         parser.add_argument("--price-in", type=float, default=0.0, metavar="USD")
         parser.add_argument("--price-out", type=float, default=0.0, metavar="USD")
