@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docgen import __version__
+from docgen.check import check
 from docgen.config import Config
 from docgen.errors import SiteError
 from docgen.model import PageKind, SourceFile
@@ -56,85 +57,65 @@ def writer_id(config: Config) -> str:
     return "model:" + ",".join(e.model for e in config.endpoints) + ":" + PROMPT_VERSION
 
 
+def template_hash(config: Config) -> str:
+    """A hash of the default templates and the user's (pages, catalog, prompts)."""
+    extra = [Path(config.templates)] if config.templates else []
+    return _tree_hash([templates_dir(), *extra])
+
+
 def fingerprint(config: Config) -> str:
     """A hash of everything besides the source that a page depends on."""
-    extra = [Path(config.templates)] if config.templates else []
-    parts = [__version__, config.lang, writer_id(config), _tree_hash([templates_dir(), *extra])]
+    parts = [__version__, config.lang, writer_id(config), template_hash(config)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _by_module(manifest: Manifest | None) -> dict[str, dict[str, tuple[str, ManifestEntry]]]:
+    """Manifest pages by module, then by kind (reference, usage)."""
+    out: dict[str, dict[str, tuple[str, ManifestEntry]]] = {}
+    for rel, entry in manifest.pages.items() if manifest else ():
+        if entry.kind in _PAGE_KINDS:
+            out.setdefault(entry.module, {})[entry.kind] = (rel, entry)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     todo: tuple[SourceFile, ...]  # files to document in this run
     carry: frozenset[str]  # modules whose pages from the last run stay as they are
-    stale: tuple[str, ...]  # modules to do that had pages (changed, incomplete, edited)
-    missing: tuple[str, ...]  # modules to do that had no pages yet
     fingerprint: str
-
-
-def _page_intact(out_dir: str, rel: str, entry: ManifestEntry) -> bool:
-    try:
-        with open(os.path.join(out_dir, *rel.split("/")), "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest() == entry.sha256
-    except OSError:
-        return False
-
-
-def _by_module(manifest: Manifest | None) -> dict[str, dict[str, tuple[str, ManifestEntry]]]:
-    out: dict[str, dict[str, tuple[str, ManifestEntry]]] = {}
-    if manifest is None:
-        return out
-    for rel, entry in manifest.pages.items():
-        if entry.kind in _PAGE_KINDS:
-            out.setdefault(entry.module, {})[entry.kind] = (rel, entry)
-    return out
+    template_hash: str
 
 
 def plan(
     files: Sequence[SourceFile],
     *,
-    out_dir: str,
-    fingerprint: str,
-    force: bool = False,
+    config: Config,
     changed: frozenset[str] | None = None,
 ) -> Plan:
     """Split ``files`` into what to document and what to carry over from the last run.
 
-    ``changed`` (from ``--changed-since``) holds absolute paths: other files are carried when
-    they have pages and left out when they have none.
+    A module is carried when ``docgen check`` finds its pages up to date, every unit on them was
+    documented for good, and the writer is the one that made them. ``changed`` (from
+    ``--changed-since``) holds absolute paths: other files are carried when they have pages and
+    left out when they have none.
     """
+    templates = template_hash(config)
+    mark = fingerprint(config)
     try:
-        manifest = read_manifest(out_dir)
+        manifest = read_manifest(config.out)
     except SiteError:
         manifest = None
     pages = _by_module(manifest)
-    same_setup = manifest is not None and manifest.fingerprint == fingerprint
-    todo: list[SourceFile] = []
-    carry: set[str] = set()
-    stale: list[str] = []
-    missing: list[str] = []
-    for file in files:
-        mine = pages.get(file.module, {})
-        if changed is not None and os.path.abspath(file.path) not in changed:
-            if mine:
-                carry.add(file.module)
-            continue
-        source = file_hash(file.path)
-        up_to_date = (
-            not force
-            and same_setup
-            and set(mine) == _PAGE_KINDS
-            and all(
-                entry.source_hash == source and entry.complete and _page_intact(out_dir, rel, entry)
-                for rel, entry in mine.values()
-            )
-        )
-        if up_to_date:
-            carry.add(file.module)
-            continue
-        todo.append(file)
-        (stale if mine else missing).append(file.module)
-    return Plan(tuple(todo), frozenset(carry), tuple(stale), tuple(missing), fingerprint)
+    selected = [f for f in files if changed is None or os.path.abspath(f.path) in changed]
+    outside = {f.module for f in files if f not in selected and f.module in pages}
+    if config.force or manifest is None or manifest.fingerprint != mark:
+        return Plan(tuple(selected), frozenset(outside), mark, templates)
+    result = check(selected, out_dir=config.out, lang=config.lang, template_hash=templates)
+    redo = set(result.stale) | set(result.missing)
+    redo |= {m for m, mine in pages.items() if not all(e.complete for _, e in mine.values())}
+    todo = tuple(f for f in selected if f.module in redo)
+    carry = {f.module for f in selected if f.module not in redo} | outside
+    return Plan(todo, frozenset(carry), mark, templates)
 
 
 @dataclass(frozen=True, slots=True)

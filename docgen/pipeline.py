@@ -44,13 +44,7 @@ def run(config: Config, *, console: Console) -> RunReport:
     for problem in discovery.problems:
         console.warn(problem)
     changed = changed_files(config.changed_since) if config.changed_since else None
-    plan = incremental.plan(
-        discovery.files,
-        out_dir=config.out,
-        fingerprint=incremental.fingerprint(config),
-        force=config.force,
-        changed=changed,
-    )
+    plan = incremental.plan(discovery.files, config=config, changed=changed)
     renderer = Renderer(lang=config.lang, user_templates=config.templates)
     if config.offline:
         console.info(
@@ -83,6 +77,7 @@ def run(config: Config, *, console: Console) -> RunReport:
         overwrite=config.force,
         carry=plan.carry,
         fingerprint=plan.fingerprint,
+        template_hash=plan.template_hash,
     )
     for warning in site.warnings:
         console.warn(warning)

@@ -417,10 +417,14 @@ def read_manifest(out_dir: str) -> Manifest | None:
         raise SiteError(f"not a docgen manifest: {exc!r}", path=path) from exc
 
 
-def _manifest_bytes(pages: Mapping[str, ManifestEntry], fingerprint: str) -> bytes:
+def _manifest_bytes(
+    pages: Mapping[str, ManifestEntry], *, fingerprint: str, lang: str, template_hash: str
+) -> bytes:
     data = {
         "version": MANIFEST_VERSION,
         "fingerprint": fingerprint,
+        "lang": lang,
+        "template_hash": template_hash,
         "pages": {
             rel: {
                 "module": e.module,
@@ -458,6 +462,7 @@ def write_site(
     overwrite: bool = False,
     carry: Collection[str] = (),
     fingerprint: str = "",
+    template_hash: str = "",
 ) -> SiteResult:
     """Write ``pages`` under ``out_dir``, remove stale ones, update mkdocs.yml and the manifest.
 
@@ -469,7 +474,8 @@ def write_site(
     labels (``palette_dark``, ``palette_light``); ``source_hashes`` maps module -> sha256 for
     pages that carry none. ``carry`` names modules not rendered in this run (unchanged, or
     outside ``--changed-since``) whose pages from the last run stay as they are, in the nav and
-    the manifest. ``fingerprint`` is stored in the manifest for the next run to compare.
+    the manifest. ``fingerprint`` and ``template_hash`` are stored in the manifest for the next
+    run and ``docgen check`` to compare.
     """
     titles = titles or {}
     hashes = source_hashes or {}
@@ -555,7 +561,10 @@ def write_site(
         removed.append(rel)
         _prune_empty(os.path.dirname(target), out_dir)
 
-    _write_atomic(os.path.join(out_dir, MANIFEST_NAME), _manifest_bytes(entries, fingerprint))
+    _write_atomic(
+        os.path.join(out_dir, MANIFEST_NAME),
+        _manifest_bytes(entries, fingerprint=fingerprint, lang=lang, template_hash=template_hash),
+    )
     yml_changed = _write_atomic(mkdocs_yml, yml_text.encode("utf-8"))
     status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
     return SiteResult(
