@@ -107,6 +107,7 @@ def _sub_parser(name: str) -> argparse.ArgumentParser:
             description="Exit 0 when every page is up to date with the code, 1 otherwise. "
             "Never calls a model.",
         )
+        parser.add_argument("--format", dest="output_format", choices=("text", "json"))
     else:
         parser = _Parser(
             prog="docgen estimate",
@@ -163,19 +164,18 @@ def _run_build(flags: dict[str, Any]) -> int:
 
 
 def _run_check(flags: dict[str, Any]) -> int:
-    from docgen import incremental
+    from docgen import commands
 
     config = _config(flags)
-    console = _make_console(config)
-    return incremental.run_check(config, console=console)
+    return commands.run_check(config, console=_make_console(config))
 
 
 def _run_estimate(flags: dict[str, Any]) -> int:
-    from docgen import incremental
+    from docgen import commands
 
     config = _config(flags)
     console = _make_console(config)
-    return incremental.run_estimate(
+    return commands.run_estimate(
         config,
         console=console,
         price_in=flags.get("price_in", 0.0),
