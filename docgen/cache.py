@@ -24,7 +24,6 @@ import functools
 import gc
 import hashlib
 import io
-import json
 import logging
 import os
 import pickle
@@ -41,13 +40,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from docgen import model
 from docgen.model import ClassInfo, Doc, FunctionInfo, ModuleInfo, Unit, Usage
-from docgen.serialize import (
-    SerializeError,
-    doc_from_json,
-    doc_to_json,
-    usage_from_dict,
-    usage_to_dict,
-)
+from docgen.serialize import SerializeError, doc_from_json, doc_to_json
 from docgen.write.base import UnitContext
 
 __all__ = [
@@ -69,6 +62,7 @@ DB_NAME = "cache.sqlite3"
 SCHEMA_VERSION = 1  # bump when a table changes: old files are moved aside
 KEY_FORMAT = 1  # bump when doc_key / unit_hash / context_hash change meaning
 EXTRACT_FORMAT = 1  # bump to drop every cached parse without touching the extractor
+_FREEZE_AFTER = 200  # modules loaded at once before the records are hidden from the cyclic GC
 _CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
 
@@ -84,26 +78,27 @@ def _sha256(text: str) -> str:
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    """An unambiguous text for strings, numbers, None and (nested) tuples or lists of them:
+    every string is length-prefixed, so no two different values give the same text."""
+    if isinstance(value, str):
+        return f"s{len(value)}:{value}"
+    if isinstance(value, tuple | list):
+        if all(type(v) is str for v in value):  # the usual case, without recursion
+            return f"t{len(value)}(" + "".join([f"s{len(v)}:{v}" for v in value]) + ")"
+        return f"t{len(value)}(" + "".join([_canonical(v) for v in value]) + ")"
+    if value is None:
+        return "n"
+    if isinstance(value, bool | int | float):
+        return f"i{value!r}"
+    return "r" + _canonical(repr(value))
 
 
 def doc_key(
     *, uid: str, source_hash: str, context_hash: str, prompt_version: str, model: str, lang: str
 ) -> str:
-    """The docs table key: sha256 of a canonical JSON of every input of the answer."""
-    return _sha256(
-        _canonical(
-            {
-                "format": KEY_FORMAT,
-                "uid": uid,
-                "source": source_hash,
-                "context": context_hash,
-                "prompt": prompt_version,
-                "model": model,
-                "lang": lang,
-            }
-        )
-    )
+    """The docs table key: sha256 of a canonical text of every input of the answer."""
+    fields = (uid, source_hash, context_hash, prompt_version, model, lang)
+    return _sha256(f"k{KEY_FORMAT}" + "".join([f"s{len(f)}:{f}" for f in fields]))
 
 
 _DEF_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?def\b", re.MULTILINE)
@@ -209,10 +204,12 @@ def context_hash(context: UnitContext) -> str:
     New fields of :class:`UnitContext` are included automatically; the module itself is not
     (a unit's own text is covered by :func:`unit_hash`).
     """
-    fields = {
-        f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "module"
-    }
-    return _sha256(_canonical(fields))
+    return _sha256(
+        "".join([f"{name}={_canonical(getattr(context, name))}" for name in _CONTEXT_FIELDS])
+    )
+
+
+_CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitContext) if f.name != "module")
 
 
 def extractor_fingerprint() -> str:
@@ -298,7 +295,10 @@ CREATE TABLE IF NOT EXISTS docs (
     key TEXT PRIMARY KEY,
     uid TEXT NOT NULL,
     doc TEXT NOT NULL,
-    usage TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    retries INTEGER NOT NULL,
     stored_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_by_uid ON docs (uid, stored_at);
@@ -469,24 +469,34 @@ class Cache:
 
     def get_docs(self, keys: Iterable[str]) -> dict[str, tuple[Doc, Usage]]:
         """Every stored answer among ``keys``, in a few queries."""
-        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", keys, "doc, usage"))
+        columns = "doc, prompt_tokens, completion_tokens, requests, retries"
+        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", keys, columns))
         out: dict[str, tuple[Doc, Usage]] = {}
-        for key, doc_text, usage_text in rows:
+        for key, doc_text, *usage in rows:
             try:
-                out[key] = (doc_from_json(doc_text), usage_from_dict(json.loads(usage_text)))
-            except (SerializeError, ValueError):
+                out[key] = (doc_from_json(doc_text), Usage(*usage))
+            except SerializeError:
                 continue
         return out
 
     def put_doc(self, key: str, uid: str, doc: Doc, usage: Usage) -> None:
         """Store one answer, committed at once (a later kill -9 keeps it)."""
-        row = (key, uid, doc_to_json(doc), json.dumps(usage_to_dict(usage)), time.time_ns())
+        row = (
+            key,
+            uid,
+            doc_to_json(doc),
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.requests,
+            usage.retries,
+            time.time_ns(),
+        )
         self._guard(
             "write",
             None,
             lambda conn: conn.execute(
-                "INSERT OR REPLACE INTO docs (key, uid, doc, usage, stored_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO docs (key, uid, doc, prompt_tokens, completion_tokens,"
+                " requests, retries, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             ),
         )
@@ -533,6 +543,10 @@ class Cache:
                 info = _load_module(blob)
                 if info is not None and (info.name, info.path) == (key.module, key.path):
                     out[key] = info
+        if len(out) >= _FREEZE_AFTER:
+            # Hundreds of thousands of long-lived, acyclic records: keep later collections from
+            # walking them again and again (this halves the rest of a no-change run).
+            gc.freeze()
         return out
 
     def put_module(self, info: ModuleInfo, *, file_sha256: str | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -314,6 +315,7 @@ def test_many_modules_in_one_call(tmp_path: Path) -> None:
         cache.put_modules(infos)
         found = cache.get_modules([(i.source_hash, i.name, i.path, False) for i in infos])
     assert len(found) == 1200
+    assert gc.isenabled()  # paused while loading only
     assert found[ModuleKey(infos[777].source_hash, "pkg.m777", "pkg/m777.py")] == infos[777]
 
 
