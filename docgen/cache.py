@@ -396,6 +396,9 @@ class Cache:
                 self._warn(f"cache disabled: {self.db_path}: {err}")
                 return None
             reason = f"corrupt cache moved aside and rebuilt: {err}"
+        return self._rebuild(reason)
+
+    def _rebuild(self, reason: str) -> sqlite3.Connection | None:
         try:
             self._move_aside()
             conn = self._connect()
@@ -443,7 +446,7 @@ class Cache:
             except sqlite3.DatabaseError as err:
                 if _is_corrupt(err):
                     self._conn.close()
-                    self._conn = self._open_or_rebuild()
+                    self._conn = self._rebuild(f"corrupt cache moved aside and rebuilt: {err}")
                 else:
                     self._warn(f"cache {action} failed: {err}")
                 return default

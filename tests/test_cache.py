@@ -483,3 +483,24 @@ def test_a_part_not_found_verbatim_still_changes_the_hash() -> None:
     two = dataclasses.replace(module, functions=(moved_again,))
     assert unit_hash(one) != unit_hash(two)
     assert unit_hash(one) != unit_hash(module)
+
+
+def test_pages_damaged_inside_the_file_are_found_and_rebuilt(tmp_path: Path) -> None:
+    doc = FunctionDoc("x" * 500, (), "", (), (), ())
+    keys = [key(uid=f"u{i}") for i in range(800)]
+    with Cache(tmp_path) as cache:
+        for i, k in enumerate(keys):
+            cache.put_doc(k, f"u{i}", doc, Usage())
+    db = tmp_path / "cache.sqlite3"
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # the header stays intact: the file still opens
+        for offset in range(size // 4, size, 4096 * 5):
+            fh.seek(offset)
+            fh.write(bytes(range(256)) * 8)
+    with Cache(tmp_path) as cache:
+        assert cache.warnings == []
+        cache.get_docs(keys)  # reads the damaged pages: no exception
+        assert len(cache.warnings) == 1 and "corrupt" in cache.warnings[0]
+        cache.put_doc(keys[0], "u0", doc, Usage())
+        assert cache.get_doc(keys[0]) == (doc, Usage())
+    assert (tmp_path / "cache.sqlite3.bad").exists()
