@@ -448,7 +448,7 @@ class Cache:
                     self._conn.close()
                     self._conn = self._rebuild(f"corrupt cache moved aside and rebuilt: {err}")
                 else:
-                    self._warn(f"cache {action} failed: {err}")
+                    self._warn(f"cache {action} failed: {str(err)[:200]}")
                 return default
 
     # ---- docs
@@ -472,10 +472,13 @@ class Cache:
 
     def get_docs(self, keys: Iterable[str]) -> dict[str, tuple[Doc, Usage]]:
         """Every stored answer among ``keys``, in a few queries."""
-        columns = "doc, prompt_tokens, completion_tokens, requests, retries"
-        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", keys, columns))
+        wanted = set(keys)
+        columns = "CAST(doc AS BLOB), prompt_tokens, completion_tokens, requests, retries"
+        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", wanted, columns))
         out: dict[str, tuple[Doc, Usage]] = {}
         for key, doc_text, *usage in rows:
+            if key not in wanted:
+                continue
             try:
                 out[key] = (doc_from_json(doc_text), Usage(*usage))
             except SerializeError:
@@ -509,7 +512,8 @@ class Cache:
 
         def newest(conn: sqlite3.Connection) -> list[tuple[str]]:
             return conn.execute(
-                "SELECT doc FROM docs WHERE uid = ? ORDER BY stored_at DESC, rowid DESC",
+                "SELECT CAST(doc AS BLOB) FROM docs WHERE uid = ?"
+                " ORDER BY stored_at DESC, rowid DESC",
                 (uid,),
             ).fetchall()
 
@@ -542,8 +546,8 @@ class Cache:
         out: dict[ModuleKey, ModuleInfo] = {}
         with _GcPaused():
             for db_key, blob in rows:
-                key = wanted[db_key]
-                info = _load_module(blob)
+                key = wanted.get(db_key)
+                info = None if key is None else _load_module(blob)
                 if info is not None and (info.name, info.path) == (key.module, key.path):
                     out[key] = info
         if len(out) >= _FREEZE_AFTER:
@@ -597,12 +601,15 @@ class Cache:
     def _select(
         conn: sqlite3.Connection, table: str, keys: Iterable[str], columns: str
     ) -> list[tuple[Any, ...]]:
+        """Rows ``(key, *columns)`` for the keys found. Text is read as bytes and decoded here,
+        so one damaged row is a miss, not an error for the whole query."""
         rows: list[tuple[Any, ...]] = []
         for chunk in _chunks(list(dict.fromkeys(keys)), _CHUNK):
             marks = ",".join("?" * len(chunk))
-            rows += conn.execute(
-                f"SELECT key, {columns} FROM {table} WHERE key IN ({marks})", chunk
+            found = conn.execute(
+                f"SELECT CAST(key AS BLOB), {columns} FROM {table} WHERE key IN ({marks})", chunk
             ).fetchall()
+            rows += [(key.decode("ascii", "replace"), *rest) for key, *rest in found]
         return rows
 
 
