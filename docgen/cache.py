@@ -59,9 +59,11 @@ log = logging.getLogger("docgen.cache")
 
 CACHE_DIR = ".docgen"  # default cache directory, relative to the project
 DB_NAME = "cache.sqlite3"
-SCHEMA_VERSION = 1  # bump when a table changes: old files are moved aside
+SCHEMA_VERSION = 2  # bump when a table changes: old files are moved aside
 KEY_FORMAT = 1  # bump when doc_key / unit_hash / context_hash change meaning
 EXTRACT_FORMAT = 1  # bump to drop every cached parse without touching the extractor
+# the code a ModuleInfo depends on, relative to the docgen package: any edit drops cached parses
+EXTRACTOR_SOURCES = ("model.py", "extract*.py", "extract/**/*.py")
 _FREEZE_AFTER = 200  # modules loaded at once before the records are hidden from the cyclic GC
 _CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
@@ -213,12 +215,12 @@ _CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitContext) if f.nam
 
 
 def extractor_fingerprint() -> str:
-    """sha256 over the extractor's code and the record classes (``docgen/model.py`` and every
-    ``docgen/extract*`` module or package), the Python version and :data:`EXTRACT_FORMAT`:
-    any change to how a ModuleInfo is made or shaped drops the cached parses."""
+    """sha256 over the extractor's code and the record classes (:data:`EXTRACTOR_SOURCES`),
+    the Python version and :data:`EXTRACT_FORMAT`: any change to how a ModuleInfo is made or
+    shaped drops the cached parses."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(f"{EXTRACT_FORMAT}:{sys.version_info[:2]}".encode())
-    sources = [here / "model.py", *here.glob("extract*.py"), *here.glob("extract/**/*.py")]
+    sources = [path for pattern in EXTRACTOR_SOURCES for path in here.glob(pattern)]
     for source in sorted(set(sources)):
         try:
             digest.update(source.relative_to(here).as_posix().encode() + b"\0")
