@@ -487,6 +487,13 @@ class Cache:
                 continue
         return out
 
+    def known_docs(self, keys: Iterable[str]) -> frozenset[str]:
+        """Which of ``keys`` have an answer stored, without reading the answers (for
+        ``docgen estimate`` and progress totals). A row that no longer parses still counts."""
+        wanted = set(keys)
+        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", wanted, "1"))
+        return frozenset(key for key, _ in rows if key in wanted)
+
     def put_doc(self, key: str, uid: str, doc: Doc, usage: Usage) -> None:
         """Store one answer, committed at once (a later kill -9 keeps it)."""
         row = (

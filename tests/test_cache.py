@@ -243,6 +243,7 @@ def test_docs_round_trip_and_persist(tmp_path: Path) -> None:
     with Cache(cache_dir) as cache:
         assert cache.get_doc(key()) == (FDOC, usage)
         assert cache.get_docs([key(), key(uid="zz")]) == {key(): (FDOC, usage)}
+        assert cache.known_docs([key(), key(uid="zz")]) == {key()}
     conn = sqlite3.connect(cache_dir / "cache.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
