@@ -30,6 +30,7 @@ from docgen.model import (
     Call,
     ClassDoc,
     ClassInfo,
+    Doc,
     FlowKind,
     FlowNode,
     FunctionDoc,
@@ -505,3 +506,47 @@ def test_pages_damaged_inside_the_file_are_found_and_rebuilt(tmp_path: Path) -> 
         cache.put_doc(keys[0], "u0", doc, Usage())
         assert cache.get_doc(keys[0]) == (doc, Usage())
     assert (tmp_path / "cache.sqlite3.bad").exists()
+
+
+TRICKY = textwrap.dedent(
+    """\
+    class Parser:
+        @register("a:b", (1, 2))
+        def parse(self, text: str = "):",
+                  *, strict: bool = False) -> dict[str, int]:  # a comment: here
+            return {"n": 1}
+
+        def one(self): return 1
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "class_changes"),
+    [
+        ('return {"n": 1}', 'return {"n": 2}', False),
+        ("def one(self): return 1", "def one(self): return 2", False),  # one-liner body too
+        ('text: str = "):"', 'text: str = "]:"', True),
+        ("strict: bool = False", "strict: bool = True", True),
+        ('@register("a:b", (1, 2))', '@register("a:c", (1, 2))', True),
+    ],
+)
+def test_headers_with_strings_comments_and_one_liners(old: str, new: str, class_changes) -> None:
+    before = make_module(TRICKY).classes[0]
+    after = make_module(TRICKY.replace(old, new)).classes[0]
+    assert (unit_hash(after) != unit_hash(before)) is class_changes
+
+
+def test_usable_from_other_threads(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Cache(tmp_path) as cache:
+
+        def work(i: int) -> tuple[Doc, Usage] | None:
+            cache.put_doc(key(uid=f"t{i}"), f"t{i}", FDOC, Usage(i))
+            return cache.get_doc(key(uid=f"t{i}"))
+
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(work, range(40)))
+        assert got == [(FDOC, Usage(i)) for i in range(40)]
+        assert cache.warnings == []
