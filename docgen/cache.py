@@ -24,7 +24,6 @@ import functools
 import gc
 import hashlib
 import io
-import json
 import logging
 import os
 import pickle
@@ -41,13 +40,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from docgen import model
 from docgen.model import ClassInfo, Doc, FunctionInfo, ModuleInfo, Unit, Usage
-from docgen.serialize import (
-    SerializeError,
-    doc_from_json,
-    doc_to_json,
-    usage_from_dict,
-    usage_to_dict,
-)
+from docgen.serialize import SerializeError, doc_from_json, doc_to_json
 from docgen.write.base import UnitContext
 
 __all__ = [
@@ -66,9 +59,12 @@ log = logging.getLogger("docgen.cache")
 
 CACHE_DIR = ".docgen"  # default cache directory, relative to the project
 DB_NAME = "cache.sqlite3"
-SCHEMA_VERSION = 1  # bump when a table changes: old files are moved aside
+SCHEMA_VERSION = 2  # bump when a table changes: old files are moved aside
 KEY_FORMAT = 1  # bump when doc_key / unit_hash / context_hash change meaning
 EXTRACT_FORMAT = 1  # bump to drop every cached parse without touching the extractor
+# the code a ModuleInfo depends on, relative to the docgen package: any edit drops cached parses
+EXTRACTOR_SOURCES = ("model.py", "extract*.py", "extract/**/*.py")
+_FREEZE_AFTER = 200  # modules loaded at once before the records are hidden from the cyclic GC
 _CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
 
@@ -84,26 +80,27 @@ def _sha256(text: str) -> str:
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    """An unambiguous text for strings, numbers, None and (nested) tuples or lists of them:
+    every string is length-prefixed, so no two different values give the same text."""
+    if isinstance(value, str):
+        return f"s{len(value)}:{value}"
+    if isinstance(value, tuple | list):
+        if all(type(v) is str for v in value):  # the usual case, without recursion
+            return f"t{len(value)}(" + "".join([f"s{len(v)}:{v}" for v in value]) + ")"
+        return f"t{len(value)}(" + "".join([_canonical(v) for v in value]) + ")"
+    if value is None:
+        return "n"
+    if isinstance(value, bool | int | float):
+        return f"i{value!r}"
+    return "r" + _canonical(repr(value))
 
 
 def doc_key(
     *, uid: str, source_hash: str, context_hash: str, prompt_version: str, model: str, lang: str
 ) -> str:
-    """The docs table key: sha256 of a canonical JSON of every input of the answer."""
-    return _sha256(
-        _canonical(
-            {
-                "format": KEY_FORMAT,
-                "uid": uid,
-                "source": source_hash,
-                "context": context_hash,
-                "prompt": prompt_version,
-                "model": model,
-                "lang": lang,
-            }
-        )
-    )
+    """The docs table key: sha256 of a canonical text of every input of the answer."""
+    fields = (uid, source_hash, context_hash, prompt_version, model, lang)
+    return _sha256(f"k{KEY_FORMAT}" + "".join([f"s{len(f)}:{f}" for f in fields]))
 
 
 _DEF_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?def\b", re.MULTILINE)
@@ -209,19 +206,21 @@ def context_hash(context: UnitContext) -> str:
     New fields of :class:`UnitContext` are included automatically; the module itself is not
     (a unit's own text is covered by :func:`unit_hash`).
     """
-    fields = {
-        f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "module"
-    }
-    return _sha256(_canonical(fields))
+    return _sha256(
+        "".join([f"{name}={_canonical(getattr(context, name))}" for name in _CONTEXT_FIELDS])
+    )
+
+
+_CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitContext) if f.name != "module")
 
 
 def extractor_fingerprint() -> str:
-    """sha256 over the extractor's code and the record classes (``docgen/model.py`` and every
-    ``docgen/extract*`` module or package), the Python version and :data:`EXTRACT_FORMAT`:
-    any change to how a ModuleInfo is made or shaped drops the cached parses."""
+    """sha256 over the extractor's code and the record classes (:data:`EXTRACTOR_SOURCES`),
+    the Python version and :data:`EXTRACT_FORMAT`: any change to how a ModuleInfo is made or
+    shaped drops the cached parses."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(f"{EXTRACT_FORMAT}:{sys.version_info[:2]}".encode())
-    sources = [here / "model.py", *here.glob("extract*.py"), *here.glob("extract/**/*.py")]
+    sources = [path for pattern in EXTRACTOR_SOURCES for path in here.glob(pattern)]
     for source in sorted(set(sources)):
         try:
             digest.update(source.relative_to(here).as_posix().encode() + b"\0")
@@ -298,7 +297,10 @@ CREATE TABLE IF NOT EXISTS docs (
     key TEXT PRIMARY KEY,
     uid TEXT NOT NULL,
     doc TEXT NOT NULL,
-    usage TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    retries INTEGER NOT NULL,
     stored_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_by_uid ON docs (uid, stored_at);
@@ -396,6 +398,9 @@ class Cache:
                 self._warn(f"cache disabled: {self.db_path}: {err}")
                 return None
             reason = f"corrupt cache moved aside and rebuilt: {err}"
+        return self._rebuild(reason)
+
+    def _rebuild(self, reason: str) -> sqlite3.Connection | None:
         try:
             self._move_aside()
             conn = self._connect()
@@ -443,9 +448,9 @@ class Cache:
             except sqlite3.DatabaseError as err:
                 if _is_corrupt(err):
                     self._conn.close()
-                    self._conn = self._open_or_rebuild()
+                    self._conn = self._rebuild(f"corrupt cache moved aside and rebuilt: {err}")
                 else:
-                    self._warn(f"cache {action} failed: {err}")
+                    self._warn(f"cache {action} failed: {str(err)[:200]}")
                 return default
 
     # ---- docs
@@ -469,24 +474,44 @@ class Cache:
 
     def get_docs(self, keys: Iterable[str]) -> dict[str, tuple[Doc, Usage]]:
         """Every stored answer among ``keys``, in a few queries."""
-        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", keys, "doc, usage"))
+        wanted = set(keys)
+        columns = "CAST(doc AS BLOB), prompt_tokens, completion_tokens, requests, retries"
+        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", wanted, columns))
         out: dict[str, tuple[Doc, Usage]] = {}
-        for key, doc_text, usage_text in rows:
+        for key, doc_text, *usage in rows:
+            if key not in wanted:
+                continue
             try:
-                out[key] = (doc_from_json(doc_text), usage_from_dict(json.loads(usage_text)))
-            except (SerializeError, ValueError):
+                out[key] = (doc_from_json(doc_text), Usage(*usage))
+            except SerializeError:
                 continue
         return out
 
+    def known_docs(self, keys: Iterable[str]) -> frozenset[str]:
+        """Which of ``keys`` have an answer stored, without reading the answers (for
+        ``docgen estimate`` and progress totals). A row that no longer parses still counts."""
+        wanted = set(keys)
+        rows = self._guard("read", [], lambda conn: self._select(conn, "docs", wanted, "1"))
+        return frozenset(key for key, _ in rows if key in wanted)
+
     def put_doc(self, key: str, uid: str, doc: Doc, usage: Usage) -> None:
         """Store one answer, committed at once (a later kill -9 keeps it)."""
-        row = (key, uid, doc_to_json(doc), json.dumps(usage_to_dict(usage)), time.time_ns())
+        row = (
+            key,
+            uid,
+            doc_to_json(doc),
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.requests,
+            usage.retries,
+            time.time_ns(),
+        )
         self._guard(
             "write",
             None,
             lambda conn: conn.execute(
-                "INSERT OR REPLACE INTO docs (key, uid, doc, usage, stored_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO docs (key, uid, doc, prompt_tokens, completion_tokens,"
+                " requests, retries, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             ),
         )
@@ -496,7 +521,8 @@ class Cache:
 
         def newest(conn: sqlite3.Connection) -> list[tuple[str]]:
             return conn.execute(
-                "SELECT doc FROM docs WHERE uid = ? ORDER BY stored_at DESC, rowid DESC",
+                "SELECT CAST(doc AS BLOB) FROM docs WHERE uid = ?"
+                " ORDER BY stored_at DESC, rowid DESC",
                 (uid,),
             ).fetchall()
 
@@ -529,10 +555,14 @@ class Cache:
         out: dict[ModuleKey, ModuleInfo] = {}
         with _GcPaused():
             for db_key, blob in rows:
-                key = wanted[db_key]
-                info = _load_module(blob)
+                key = wanted.get(db_key)
+                info = None if key is None else _load_module(blob)
                 if info is not None and (info.name, info.path) == (key.module, key.path):
                     out[key] = info
+        if len(out) >= _FREEZE_AFTER:
+            # Hundreds of thousands of long-lived, acyclic records: keep later collections from
+            # walking them again and again (this halves the rest of a no-change run).
+            gc.freeze()
         return out
 
     def put_module(self, info: ModuleInfo, *, file_sha256: str | None = None) -> None:
@@ -580,12 +610,15 @@ class Cache:
     def _select(
         conn: sqlite3.Connection, table: str, keys: Iterable[str], columns: str
     ) -> list[tuple[Any, ...]]:
+        """Rows ``(key, *columns)`` for the keys found. Text is read as bytes and decoded here,
+        so one damaged row is a miss, not an error for the whole query."""
         rows: list[tuple[Any, ...]] = []
         for chunk in _chunks(list(dict.fromkeys(keys)), _CHUNK):
             marks = ",".join("?" * len(chunk))
-            rows += conn.execute(
-                f"SELECT key, {columns} FROM {table} WHERE key IN ({marks})", chunk
+            found = conn.execute(
+                f"SELECT CAST(key AS BLOB), {columns} FROM {table} WHERE key IN ({marks})", chunk
             ).fetchall()
+            rows += [(key.decode("ascii", "replace"), *rest) for key, *rest in found]
         return rows
 
 

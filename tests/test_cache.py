@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from docgen.model import (
     Call,
     ClassDoc,
     ClassInfo,
+    Doc,
     FlowKind,
     FlowNode,
     FunctionDoc,
@@ -242,6 +244,7 @@ def test_docs_round_trip_and_persist(tmp_path: Path) -> None:
     with Cache(cache_dir) as cache:
         assert cache.get_doc(key()) == (FDOC, usage)
         assert cache.get_docs([key(), key(uid="zz")]) == {key(): (FDOC, usage)}
+        assert cache.known_docs([key(), key(uid="zz")]) == {key()}
     conn = sqlite3.connect(cache_dir / "cache.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
@@ -314,6 +317,7 @@ def test_many_modules_in_one_call(tmp_path: Path) -> None:
         cache.put_modules(infos)
         found = cache.get_modules([(i.source_hash, i.name, i.path, False) for i in infos])
     assert len(found) == 1200
+    assert gc.isenabled()  # paused while loading only
     assert found[ModuleKey(infos[777].source_hash, "pkg.m777", "pkg/m777.py")] == infos[777]
 
 
@@ -481,3 +485,68 @@ def test_a_part_not_found_verbatim_still_changes_the_hash() -> None:
     two = dataclasses.replace(module, functions=(moved_again,))
     assert unit_hash(one) != unit_hash(two)
     assert unit_hash(one) != unit_hash(module)
+
+
+def test_pages_damaged_inside_the_file_are_found_and_rebuilt(tmp_path: Path) -> None:
+    doc = FunctionDoc("x" * 500, (), "", (), (), ())
+    keys = [key(uid=f"u{i}") for i in range(800)]
+    with Cache(tmp_path) as cache:
+        for i, k in enumerate(keys):
+            cache.put_doc(k, f"u{i}", doc, Usage())
+    db = tmp_path / "cache.sqlite3"
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # the header stays intact: the file still opens
+        for offset in range(size // 4, size, 4096 * 5):
+            fh.seek(offset)
+            fh.write(bytes(range(256)) * 8)
+    with Cache(tmp_path) as cache:
+        assert cache.warnings == []
+        cache.get_docs(keys)  # reads the damaged pages: no exception
+        assert len(cache.warnings) == 1 and "corrupt" in cache.warnings[0]
+        cache.put_doc(keys[0], "u0", doc, Usage())
+        assert cache.get_doc(keys[0]) == (doc, Usage())
+    assert (tmp_path / "cache.sqlite3.bad").exists()
+
+
+TRICKY = textwrap.dedent(
+    """\
+    class Parser:
+        @register("a:b", (1, 2))
+        def parse(self, text: str = "):",
+                  *, strict: bool = False) -> dict[str, int]:  # a comment: here
+            return {"n": 1}
+
+        def one(self): return 1
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "class_changes"),
+    [
+        ('return {"n": 1}', 'return {"n": 2}', False),
+        ("def one(self): return 1", "def one(self): return 2", False),  # one-liner body too
+        ('text: str = "):"', 'text: str = "]:"', True),
+        ("strict: bool = False", "strict: bool = True", True),
+        ('@register("a:b", (1, 2))', '@register("a:c", (1, 2))', True),
+    ],
+)
+def test_headers_with_strings_comments_and_one_liners(old: str, new: str, class_changes) -> None:
+    before = make_module(TRICKY).classes[0]
+    after = make_module(TRICKY.replace(old, new)).classes[0]
+    assert (unit_hash(after) != unit_hash(before)) is class_changes
+
+
+def test_usable_from_other_threads(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Cache(tmp_path) as cache:
+
+        def work(i: int) -> tuple[Doc, Usage] | None:
+            cache.put_doc(key(uid=f"t{i}"), f"t{i}", FDOC, Usage(i))
+            return cache.get_doc(key(uid=f"t{i}"))
+
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(work, range(40)))
+        assert got == [(FDOC, Usage(i)) for i in range(40)]
+        assert cache.warnings == []
