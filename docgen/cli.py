@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -183,6 +184,24 @@ def _run_estimate(flags: dict[str, Any]) -> int:
     )
 
 
+class _StderrHandler(logging.Handler):
+    """Log records of the ``docgen`` loggers as ``docgen: message`` on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(f"docgen: {self.format(record)}\n")
+        except Exception:  # a logging handler must never raise
+            self.handleError(record)
+
+
+def _setup_logging(verbosity: int) -> None:
+    logger = logging.getLogger("docgen")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG if verbosity > 0 else logging.WARNING)
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -199,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code or 0)
     flags = _flags(namespace)
+    _setup_logging(flags.get("verbosity", 0))
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         runner = {

@@ -106,7 +106,7 @@ def plan(
     except SiteError:
         manifest = None
     pages = _by_module(manifest)
-    selected = [f for f in files if changed is None or os.path.abspath(f.path) in changed]
+    selected = [f for f in files if changed is None or os.path.realpath(f.path) in changed]
     outside = {f.module for f in files if f not in selected and f.module in pages}
     if config.force or manifest is None or manifest.fingerprint != mark:
         return Plan(tuple(selected), frozenset(outside), mark, templates)

@@ -61,8 +61,6 @@ def run(config: Config, *, console: Console) -> RunReport:
         except KeyboardInterrupt:
             return _report(config, discovery.files, modules, plan, results, problems, started,
                            interrupted=True)  # fmt: skip
-        for warning in cache.warnings:
-            console.warn(warning)
 
     incomplete = {r.uid.partition(":")[0] for r in results if not _settled(r)}
     pages = list(_module_pages(modules, docs, renderer, incomplete))
