@@ -239,7 +239,7 @@ class _Extractor:
         attributes, docstring_ids = self._bindings(body)
         for index, stmt in enumerate(body):
             kind = type(stmt)
-            if index == 0 and docstring is not None or id(stmt) in docstring_ids:
+            if (index == 0 and docstring is not None) or id(stmt) in docstring_ids:
                 continue
             if kind in _FUNCS:
                 functions.append(self.function(stmt, "", UnitKind.FUNCTION, counts))  # type: ignore[arg-type]
