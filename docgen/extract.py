@@ -164,7 +164,15 @@ def _parse(text: str, path: str):
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as err:
-        raise ExtractError(Problem(path, err.raw_line, f"syntax error: {err.message}")) from None
+        line, reason = err.raw_line, err.message
+        try:  # CPython often pins the mistake down better ("expected ':'" on the right line)
+            ast.parse(text)
+        except SyntaxError as py_err:
+            if py_err.lineno and py_err.lineno <= line:
+                line, reason = py_err.lineno, py_err.msg
+        except ValueError:
+            pass
+        raise ExtractError(Problem(path, line, f"syntax error: {reason}")) from None
     try:
         return ast.parse(text), None
     except (SyntaxError, ValueError):
@@ -283,7 +291,7 @@ class _Extractor:
         qualname = prefix + node.name
         variant = counts.get(qualname, 0)
         counts[qualname] = variant + 1
-        decorators = tuple(src.of(d) for d in node.decorator_list)
+        decorators = tuple(self._decorator(d) for d in node.decorator_list)
         docstring = _docstring_of(node.body)
         facts = Facts()
         flow = FlowBuilder(src, facts).block(node.body[1:] if docstring is not None else node.body)
@@ -354,7 +362,7 @@ class _Extractor:
             line_end=node.end_lineno or node.lineno,
             source=self._def_source(node),
             bases=tuple(src.of(p) for p in parts),
-            decorators=tuple(src.of(d) for d in node.decorator_list),
+            decorators=tuple(self._decorator(d) for d in node.decorator_list),
             docstring=docstring,
             attributes=tuple(attributes),
             methods=tuple(methods),
@@ -366,6 +374,20 @@ class _Extractor:
         """Whole lines from the first decorator, so ``textwrap.dedent`` gives runnable code."""
         first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         return self.src.lines_of(first, node.end_lineno or node.lineno, node.end_col_offset or 0)
+
+    def _decorator(self, expr: ast.expr) -> str:
+        """The text after ``@``: ``ast`` leaves out parentheses, as in ``@(lambda f: f)``."""
+        src = self.src
+        data = src.data
+        start = src.offset(expr.lineno, expr.col_offset)
+        at = data.rfind(b"@", 0, start)
+        opened = data.count(b"(", at, start)
+        if not opened:
+            return src.of(expr)
+        end = src.offset(expr.end_lineno, expr.end_col_offset)  # type: ignore[arg-type]
+        for _ in range(opened):
+            end = data.index(b")", end) + 1
+        return data[at + 1 : end].decode("utf-8", "surrogatepass").strip()
 
     def _type_params(self, node: ast.AST) -> str | None:
         text = self.masked_type_params.get(node.lineno)  # type: ignore[attr-defined]
