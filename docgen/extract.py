@@ -146,7 +146,13 @@ def extract_file(file: SourceFile) -> ExtractResult:
 
 
 def extract_all(files: Sequence[SourceFile], *, jobs: int = 0) -> Iterator[ExtractResult]:
-    """Extract many files, in a process pool when it pays; see ``extract_pool.run``."""
+    """Extract many files; never raises, one result per file.
+
+    ``jobs=0`` uses one process per CPU; ``jobs=1`` (or fewer than a handful of files) works
+    in this process and yields in input order. With a pool, results are yielded **as they
+    complete** (biggest files are started first), so sort them if order matters. A crashed
+    worker does not stop the run: the files it had not returned are extracted in this process.
+    """
     from docgen.extract_pool import run
 
     return run(files, jobs=jobs)

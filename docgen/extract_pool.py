@@ -44,13 +44,19 @@ def run(files: Sequence[SourceFile], *, jobs: int = 0) -> Iterator[ExtractResult
             pending: dict[Future[bytes], int] = {
                 pool.submit(_extract_chunk, chunk): index for index, chunk in enumerate(chunks)
             }
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    results = pickle.loads(future.result())  # BrokenProcessPool surfaces here
-                    done.add(index)
-                    yield from results
+            try:
+                while pending:
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = pending.pop(future)
+                        # BrokenProcessPool surfaces here, from result().
+                        results: list[ExtractResult] = pickle.loads(future.result())
+                        done.add(index)
+                        yield from results
+            finally:
+                # The caller stopped early (or an error): do not wait for queued chunks.
+                for future in pending:
+                    future.cancel()
     except BrokenProcessPool:
         for index, chunk in enumerate(chunks):
             if index not in done:

@@ -468,3 +468,19 @@ def test_extract_all_survives_a_broken_worker(tmp_path, monkeypatch):
     )
     results = list(extract_all(files, jobs=2))
     assert sorted(r.file.module for r in results) == sorted(f.module for f in files)
+
+
+def test_plan_chunks_puts_big_files_first(tmp_path):
+    files = _tree(tmp_path)
+    chunks = extract_pool.plan_chunks(files, jobs=2)
+    flat = [f for chunk in chunks for f in chunk]
+    assert sorted(flat, key=files.index) == files
+    assert flat[0].module == "mod11"  # the biggest file
+    assert len(chunks) > 2
+
+
+def test_extract_all_can_be_abandoned_early(tmp_path):
+    results = extract_all(_tree(tmp_path), jobs=2)
+    first = next(results)
+    results.close()  # cancels the queued chunks instead of waiting for them
+    assert first.file.module.startswith("mod")
