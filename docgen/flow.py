@@ -9,6 +9,7 @@ Labels are one-line source text; calls are the callee as written (``self.client.
 from __future__ import annotations
 
 import ast
+import sys
 
 from docgen.extract_text import SourceText, one_line
 from docgen.model import Call, FlowBranch, FlowKind, FlowNode, Raise
@@ -66,7 +67,8 @@ def callee(src: SourceText, func: ast.expr) -> str:
         node = node.value
     if type(node) is ast.Name:
         parts.append(node.id)
-        return ".".join(reversed(parts))
+        # Interned: the same few names recur, and pickle then sends each once per chunk.
+        return sys.intern(".".join(reversed(parts)))
     return one_line(src.of(func))
 
 
