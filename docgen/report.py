@@ -16,10 +16,10 @@ Exit codes:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.model import Documented, Failed, Problem, Skipped, UnitResult, Usage
+from docgen.model import Failed, Problem, Skipped, UnitResult, Usage
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -38,8 +38,23 @@ def status_of(result: UnitResult) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the report keeps of one unit's result (not its doc: a big run holds many)."""
+
+    uid: str
+    status: str  # see status_of
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+    @classmethod
+    def of(cls, result: UnitResult) -> Outcome:
+        usage = Usage() if isinstance(result, Skipped) else result.usage
+        return cls(result.uid, status_of(result), getattr(result, "reason", ""), usage)
+
+
+@dataclass(frozen=True, slots=True)
 class RunReport:
-    results: tuple[UnitResult, ...]
+    results: tuple[Outcome, ...]
     problems: tuple[Problem, ...]
     files: int  # files discovered
     modules: int  # modules extracted (from source or cache)
@@ -55,22 +70,19 @@ class RunReport:
     def usage(self) -> Usage:
         total = Usage()
         for result in self.results:
-            if not isinstance(result, Skipped):
-                total = total + result.usage
+            total = total + result.usage
         return total
 
     def counts(self) -> dict[str, int]:
-        counter = Counter(status_of(r) for r in self.results)
+        counter = Counter(r.status for r in self.results)
         keys = ("documented", "cached", "offline", "fallback", "failed", "skipped")
         return {key: counter.get(key, 0) for key in keys}
 
-    def failures(self) -> tuple[Failed, ...]:
-        return tuple(r for r in self.results if isinstance(r, Failed))
+    def failures(self) -> tuple[Outcome, ...]:
+        return tuple(r for r in self.results if r.status == "failed")
 
-    def fallbacks(self) -> tuple[Documented, ...]:
-        return tuple(
-            r for r in self.results if isinstance(r, Documented) and r.source.value == "fallback"
-        )
+    def fallbacks(self) -> tuple[Outcome, ...]:
+        return tuple(r for r in self.results if r.status == "fallback")
 
     @property
     def exit_code(self) -> int:
@@ -116,17 +128,11 @@ class RunReport:
             "units": [
                 {
                     "uid": r.uid,
-                    "status": status_of(r),
-                    **({"reason": r.reason} if getattr(r, "reason", "") else {}),
-                    **(
-                        {
-                            "prompt_tokens": r.usage.prompt_tokens,
-                            "completion_tokens": r.usage.completion_tokens,
-                            "requests": r.usage.requests,
-                        }
-                        if not isinstance(r, Skipped)
-                        else {}
-                    ),
+                    "status": r.status,
+                    **({"reason": r.reason} if r.reason else {}),
+                    "prompt_tokens": r.usage.prompt_tokens,
+                    "completion_tokens": r.usage.completion_tokens,
+                    "requests": r.usage.requests,
                 }
                 for r in self.results
             ],
@@ -135,6 +141,7 @@ class RunReport:
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
             "failures": [{"uid": f.uid, "reason": f.reason} for f in self.failures()],
+            "fallbacks": [{"uid": f.uid, "reason": f.reason} for f in self.fallbacks()],
             "problems": [
                 {"path": p.path, "line": p.line, "reason": p.reason} for p in self.problems
             ],

@@ -34,6 +34,7 @@ __all__ = [
     "Manifest",
     "ManifestEntry",
     "SiteResult",
+    "SiteWriter",
     "build_nav",
     "build_site",
     "load_yaml",
@@ -450,21 +451,151 @@ def _prune_empty(folder: str, stop: str) -> None:
         folder = os.path.dirname(folder)
 
 
-def write_site(
-    pages: Sequence[Page],
-    *,
-    out_dir: str,
-    mkdocs_yml: str,
-    site_name: str,
-    lang: str,
-    titles: Mapping[str, str] | None = None,
-    source_hashes: Mapping[str, str] | None = None,
-    overwrite: bool = False,
-    carry: Collection[str] = (),
-    fingerprint: str = "",
-    template_hash: str = "",
-) -> SiteResult:
+class SiteWriter:
+    """Writes pages one at a time as they are rendered, then the nav, manifest and mkdocs.yml.
+
+    A run that renders thousands of modules streams its pages through :meth:`write` and keeps
+    none of their text; :meth:`finish` removes the stale pages and writes the manifest and
+    ``mkdocs.yml``. ``mkdocs.yml`` is read and checked when the writer is made, so a file that
+    cannot be updated stops the run before any page is written. See :func:`write_site` for the
+    meaning of the options.
+    """
+
+    def __init__(
+        self,
+        *,
+        out_dir: str,
+        mkdocs_yml: str,
+        site_name: str,
+        lang: str,
+        titles: Mapping[str, str] | None = None,
+        source_hashes: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+        carry: Collection[str] = (),
+        fingerprint: str = "",
+        template_hash: str = "",
+    ) -> None:
+        self.out_dir = out_dir
+        self.mkdocs_yml = mkdocs_yml
+        self.site_name = site_name
+        self.lang = lang
+        self.titles = dict(titles or {})
+        self.hashes = dict(source_hashes or {})
+        self.overwrite = overwrite
+        self.fingerprint = fingerprint
+        self.template_hash = template_hash
+        self.warnings: list[str] = []
+        _plan_mkdocs_yml(
+            mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=[], titles=self.titles
+        )
+        try:
+            old = read_manifest(out_dir)
+        except SiteError as exc:
+            self.warnings.append(f"{exc}; starting a new one")
+            old = None
+        self.previous = dict(old.pages) if old else {}
+        carry = frozenset(carry)
+        self.entries: dict[str, ManifestEntry] = {
+            rel: entry for rel, entry in self.previous.items() if entry.module in carry
+        }
+        self.stubs: list[Page] = [
+            Page(PageKind(e.kind), e.module, rel, "") for rel, e in self.entries.items()
+        ]
+        self.seen: set[str] = set(self.entries)
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+        self.kept: list[str] = []
+
+    def write(self, page: Page) -> None:
+        """Write one page now (atomically, and only when its text changed)."""
+        rel = page.rel_path
+        if not _safe_rel(rel) or not rel.endswith(".md"):
+            raise SiteError(f"bad page path {rel!r}", path=self.out_dir)
+        if rel in self.seen:
+            raise SiteError(f"two pages for {rel!r}", path=self.out_dir)
+        self.seen.add(rel)
+        self.stubs.append(Page(page.kind, page.module, rel, ""))
+        data = page.text.encode("utf-8")
+        target = os.path.join(self.out_dir, *rel.split("/"))
+        if rel not in self.previous and not self.overwrite and os.path.exists(target):
+            try:
+                with open(target, "rb") as fh:
+                    same = fh.read() == data
+            except OSError:
+                same = False
+            if not same:
+                self.kept.append(rel)
+                return
+        changed = _write_atomic(target, data)
+        (self.written if changed else self.unchanged).append(rel)
+        self.entries[rel] = ManifestEntry(
+            module=page.module,
+            kind=str(page.kind),
+            source_hash=page.source_hash or self.hashes.get(page.module, ""),
+            sha256=_sha256(data),
+            title=page.title,
+            complete=page.complete,
+        )
+
+    def finish(self) -> SiteResult:
+        """Remove stale pages, write the manifest and mkdocs.yml; report what happened."""
+        nav = build_nav(self.stubs, self.titles)
+        yml_text, yml_new, warnings = _plan_mkdocs_yml(
+            self.mkdocs_yml,
+            site_name=self.site_name,
+            lang=self.lang,
+            out_dir=self.out_dir,
+            nav=nav,
+            titles=self.titles,
+        )
+        removed: list[str] = []
+        for rel, entry in sorted(self.previous.items()):
+            if rel in self.seen:
+                continue
+            target = os.path.join(self.out_dir, *rel.split("/"))
+            try:
+                with open(target, "rb") as fh:
+                    current = _sha256(fh.read())
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise SiteError(f"cannot read: {exc}", path=target) from exc
+            if current != entry.sha256:
+                self.kept.append(rel)
+                continue
+            try:
+                os.unlink(target)
+            except OSError as exc:
+                raise SiteError(f"cannot remove: {exc}", path=target) from exc
+            removed.append(rel)
+            _prune_empty(os.path.dirname(target), self.out_dir)
+
+        _write_atomic(
+            os.path.join(self.out_dir, MANIFEST_NAME),
+            _manifest_bytes(
+                self.entries,
+                fingerprint=self.fingerprint,
+                lang=self.lang,
+                template_hash=self.template_hash,
+            ),
+        )
+        yml_changed = _write_atomic(self.mkdocs_yml, yml_text.encode("utf-8"))
+        status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
+        return SiteResult(
+            written=tuple(self.written),
+            unchanged=tuple(self.unchanged),
+            removed=tuple(removed),
+            kept=tuple(sorted(self.kept)),
+            mkdocs_yml=status,
+            warnings=tuple(self.warnings + warnings),
+        )
+
+
+def write_site(pages: Sequence[Page], **options: Any) -> SiteResult:
     """Write ``pages`` under ``out_dir``, remove stale ones, update mkdocs.yml and the manifest.
+
+    Options (keyword-only): ``out_dir``, ``mkdocs_yml``, ``site_name``, ``lang``, and optionally
+    ``titles``, ``source_hashes``, ``overwrite``, ``carry``, ``fingerprint``, ``template_hash``.
 
     A page whose text is unchanged is not touched. A file that exists, is not in the manifest
     and differs from the page is the user's: it is left alone and listed in ``kept`` unless
@@ -477,104 +608,10 @@ def write_site(
     the manifest. ``fingerprint`` and ``template_hash`` are stored in the manifest for the next
     run and ``docgen check`` to compare.
     """
-    titles = titles or {}
-    hashes = source_hashes or {}
-    try:
-        old = read_manifest(out_dir)
-        manifest_warning = ""
-    except SiteError as exc:
-        manifest_warning = f"{exc}; starting a new one"
-        old = None
-    previous = dict(old.pages) if old else {}
-    rendered = {page.module for page in pages}
-    carried = {
-        rel: entry
-        for rel, entry in previous.items()
-        if entry.module in carry and entry.module not in rendered
-    }
-    pages = [
-        *pages,
-        *(Page(PageKind(e.kind), e.module, rel, "") for rel, e in carried.items()),
-    ]
-    seen: set[str] = set()
-    for page in pages:
-        if not _safe_rel(page.rel_path) or not page.rel_path.endswith(".md"):
-            raise SiteError(f"bad page path {page.rel_path!r}", path=out_dir)
-        if page.rel_path in seen:
-            raise SiteError(f"two pages for {page.rel_path!r}", path=out_dir)
-        seen.add(page.rel_path)
-    nav = build_nav(pages, titles)
-    yml_text, yml_new, warnings = _plan_mkdocs_yml(
-        mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=nav, titles=titles
-    )
-    if manifest_warning:
-        warnings.append(manifest_warning)
-
-    written: list[str] = []
-    unchanged: list[str] = []
-    kept: list[str] = []
-    entries: dict[str, ManifestEntry] = dict(carried)
+    writer = SiteWriter(**options)
     for page in sorted(pages, key=lambda p: p.rel_path):
-        if page.rel_path in carried:
-            continue
-        data = page.text.encode("utf-8")
-        target = os.path.join(out_dir, *page.rel_path.split("/"))
-        if page.rel_path not in previous and not overwrite and os.path.exists(target):
-            try:
-                with open(target, "rb") as fh:
-                    same = fh.read() == data
-            except OSError:
-                same = False
-            if not same:
-                kept.append(page.rel_path)
-                continue
-        changed = _write_atomic(target, data)
-        (written if changed else unchanged).append(page.rel_path)
-        entries[page.rel_path] = ManifestEntry(
-            module=page.module,
-            kind=str(page.kind),
-            source_hash=page.source_hash or hashes.get(page.module, ""),
-            sha256=_sha256(data),
-            title=page.title,
-            complete=page.complete,
-        )
-
-    removed: list[str] = []
-    for rel, entry in sorted(previous.items()):
-        if rel in seen:
-            continue
-        target = os.path.join(out_dir, *rel.split("/"))
-        try:
-            with open(target, "rb") as fh:
-                current = _sha256(fh.read())
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise SiteError(f"cannot read: {exc}", path=target) from exc
-        if current != entry.sha256:
-            kept.append(rel)
-            continue
-        try:
-            os.unlink(target)
-        except OSError as exc:
-            raise SiteError(f"cannot remove: {exc}", path=target) from exc
-        removed.append(rel)
-        _prune_empty(os.path.dirname(target), out_dir)
-
-    _write_atomic(
-        os.path.join(out_dir, MANIFEST_NAME),
-        _manifest_bytes(entries, fingerprint=fingerprint, lang=lang, template_hash=template_hash),
-    )
-    yml_changed = _write_atomic(mkdocs_yml, yml_text.encode("utf-8"))
-    status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
-    return SiteResult(
-        written=tuple(written),
-        unchanged=tuple(unchanged),
-        removed=tuple(removed),
-        kept=tuple(sorted(kept)),
-        mkdocs_yml=status,
-        warnings=tuple(warnings),
-    )
+        writer.write(page)
+    return writer.finish()
 
 
 def build_site(mkdocs_yml: str, *, strict: bool = True) -> int:
