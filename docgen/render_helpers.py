@@ -34,7 +34,9 @@ _BACKSLASHED = set("\\`*_[]{}")
 
 
 def _longest_run(text: str, char: str = "`") -> int:
-    return max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
+    if char not in text:
+        return 0
+    return max(len(m) for m in re.findall(re.escape(char) + "+", text))
 
 
 def inline_code(text: object) -> str:
@@ -55,16 +57,11 @@ def fenced(text: object, lang: str = "") -> str:
     return f"{fence}{lang}\n{body}\n{fence}"
 
 
+_PLAIN = str.maketrans({**{ch: "\\" + ch for ch in _BACKSLASHED}, **_ESCAPES})
+
+
 def _escape_plain(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ch in _BACKSLASHED:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_PLAIN)
 
 
 def _escape_line(line: str) -> str:
