@@ -1,0 +1,372 @@
+"""Talk to OpenAI-compatible chat endpoints: streaming, retries, failover.
+
+:class:`ChatClient` turns a list of messages into one :class:`Completion`. It owns everything about
+the transport so the writer above it only sees text or a :class:`TransportError`:
+
+- one ``openai.AsyncOpenAI`` per endpoint, with the package's own retries off (``max_retries=0``);
+- ``stream=True`` with ``stream_options.include_usage``; servers that ignore the option, send SSE
+  comments, put an ``{"error": ...}`` event inside an HTTP 200 stream or close without ``[DONE]``
+  are all handled (the text received is kept when the stream ends cleanly);
+- at most ``concurrency`` requests in flight (one shared semaphore, held only while a request is
+  on the wire, never during a backoff sleep), and a whole-request timeout;
+- retries of 408/409/429/5xx, connection errors, timeouts, mid-stream disconnects, in-stream error
+  events and empty answers, with exponential backoff and jitter, honouring ``Retry-After``, bounded
+  by ``max_attempts``;
+- an endpoint that answers 400/422 to ``response_format`` or ``stream_options`` is remembered and
+  no longer sent them; one that fails ``breaker_threshold`` times in a row, or rejects the key, is
+  left for the next endpoint;
+- API keys are scrubbed from every reason this module reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from docgen.config import KEYLESS_PLACEHOLDER, Endpoint
+from docgen.model import Usage
+from docgen.progress import NullProgress, Progress
+from docgen.write.prompts import estimate_tokens
+
+__all__ = ["ChatClient", "Completion", "TransportError"]
+
+_RETRY_STATUS = frozenset({408, 409, 429})
+_ENDPOINT_FATAL = frozenset({401, 403, 404})
+_MAX_REASON = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """One finished answer. ``finish_reason`` is None when the server never said."""
+
+    text: str
+    finish_reason: str | None
+    usage: Usage
+    endpoint: str
+
+
+class TransportError(Exception):
+    """Every attempt failed; ``reason`` is the last failure, scrubbed of keys."""
+
+    def __init__(self, reason: str, usage: Usage) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _Downgrade(Exception):
+    """The endpoint rejected an optional request field; try again without it."""
+
+
+class _EndpointDown(Exception):
+    """This endpoint cannot serve us (bad key, unknown model); go to the next one."""
+
+
+class _Fatal(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _State:
+    """What we learned about one endpoint during this run."""
+
+    endpoint: Endpoint
+    client: openai.AsyncOpenAI
+    schema_ok: bool = True
+    stream_options_ok: bool = True
+    failures: int = 0  # consecutive
+    down: bool = False
+
+
+def parse_retry_after(
+    headers: Mapping[str, str] | None, *, now: float | None = None
+) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(float(raw_ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when - (time.time() if now is None else now), 0.0)
+
+
+class ChatClient:
+    """Send chat requests to the configured endpoints in order, with retries and failover."""
+
+    def __init__(
+        self,
+        endpoints: Sequence[Endpoint],
+        *,
+        concurrency: int = 8,
+        timeout: float = 120.0,
+        max_attempts: int = 5,
+        progress: Progress | None = None,
+        environ: Mapping[str, str] | None = None,
+        stream: bool = True,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        max_retry_after: float = 120.0,
+        breaker_threshold: int = 3,
+        max_tokens: int | None = 2000,
+        temperature: float | None = 0.2,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        if not endpoints:
+            raise ValueError("ChatClient needs at least one endpoint")
+        self._progress = progress or NullProgress()
+        self._sem = asyncio.Semaphore(max(1, concurrency))
+        self._timeout = timeout
+        self._max_attempts = max(1, max_attempts)
+        self._stream = stream
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._max_retry_after = max_retry_after
+        self._breaker = max(1, breaker_threshold)
+        self._max_tokens = max_tokens
+        self._temperature = temperature
+        self._sleep = sleep
+        self._secrets: list[str] = []
+        self._states: list[_State] = []
+        for ep in endpoints:
+            key = ep.api_key(environ)
+            if key != KEYLESS_PLACEHOLDER and len(key) >= 4:
+                self._secrets.append(key)
+            client = openai.AsyncOpenAI(
+                api_key=key,
+                base_url=ep.base_url,
+                max_retries=0,
+                timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
+            )
+            self._states.append(_State(ep, client))
+
+    async def aclose(self) -> None:
+        for state in self._states:
+            await state.client.close()
+
+    def scrub(self, text: str) -> str:
+        """``text`` on one line, shortened, with every configured key replaced by ``***``."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        text = " ".join(text.split())
+        return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+
+    # ----------------------------------------------------------------------------------------
+
+    def _pick(self) -> _State | None:
+        for state in self._states:
+            if not state.down:
+                return state
+        return None
+
+    def _backoff(self, retry: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self._max_retry_after) + random.random() * self._backoff_base
+        ceiling = min(self._backoff_max, self._backoff_base * 2 ** (retry - 1))
+        return ceiling / 2 + random.random() * ceiling / 2
+
+    def _note_failure(self, state: _State) -> bool:
+        """Count a failure; True when the endpoint was just left for the next one."""
+        state.failures += 1
+        others = any(not s.down for s in self._states if s is not state)
+        if state.failures >= self._breaker and others:
+            state.down = True
+            return True
+        return False
+
+    async def complete(
+        self,
+        uid: str,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        schema: tuple[str, Mapping[str, Any]] | None = None,
+        announce: bool = True,
+    ) -> Completion:
+        """One answer for ``messages``; raises :class:`TransportError` when every attempt failed."""
+        requests = 0
+        attempt = 0
+        reason = "no endpoint available"
+        while attempt < self._max_attempts:
+            state = self._pick()
+            if state is None:
+                break
+            attempt += 1
+            requests += 1
+            try:
+                async with self._sem:
+                    if announce:
+                        announce = False
+                        self._progress.unit_started(uid)
+                    text, finish, usage = await self._request(state, uid, messages, schema)
+            except _Downgrade:
+                attempt -= 1  # the endpoint told us what it does not take; not a failure
+                continue
+            except _EndpointDown as exc:
+                reason = self.scrub(f"{state.endpoint.label}: {exc}")
+                state.down = True
+                if self._pick() is None:
+                    break
+                continue
+            except _Fatal as exc:
+                reason = self.scrub(str(exc))
+                break
+            except _Retry as exc:
+                reason = self.scrub(exc.reason)
+                switched = self._note_failure(state)
+                if attempt >= self._max_attempts:
+                    break
+                delay = 0.0 if switched else self._backoff(attempt, exc.retry_after)
+                self._progress.unit_retry(uid, reason, delay)
+                if delay:
+                    await self._sleep(delay)
+                continue
+            state.failures = 0
+            if usage is None:
+                prompt = sum(estimate_tokens(m.get("content", "")) for m in messages)
+                usage = (prompt, estimate_tokens(text))
+            return Completion(
+                text=text,
+                finish_reason=finish,
+                usage=Usage(usage[0], usage[1], requests, requests - 1),
+                endpoint=state.endpoint.label,
+            )
+        raise TransportError(reason, Usage(0, 0, requests, max(requests - 1, 0)))
+
+    # ----------------------------------------------------------------------------------------
+
+    def _kwargs(self, state: _State, messages: Any, schema: Any) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": state.endpoint.model, "messages": list(messages)}
+        if self._temperature is not None:
+            kwargs["temperature"] = self._temperature
+        if self._max_tokens:
+            kwargs["max_tokens"] = self._max_tokens
+        if schema is not None and state.schema_ok:
+            name, body = schema
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": dict(body), "strict": True},
+            }
+        if self._stream:
+            kwargs["stream"] = True
+            if state.stream_options_ok:
+                kwargs["stream_options"] = {"include_usage": True}
+        return kwargs
+
+    async def _request(
+        self, state: _State, uid: str, messages: Any, schema: Any
+    ) -> tuple[str, str | None, tuple[int, int] | None]:
+        kwargs = self._kwargs(state, messages, schema)
+        try:
+            async with asyncio.timeout(self._timeout):
+                if self._stream:
+                    return await self._streamed(state, uid, kwargs)
+                return await self._plain(state, kwargs)
+        except TimeoutError:
+            raise _Retry(f"timed out after {self._timeout:g} s") from None
+        except openai.APIStatusError as exc:
+            raise self._status_problem(state, exc, kwargs) from None
+        except openai.APITimeoutError:
+            raise _Retry("timed out") from None
+        except openai.APIConnectionError as exc:
+            cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection failed"
+            raise _Retry(f"connection error ({cause})") from None
+        except openai.APIError as exc:
+            raise _Retry(f"error event from the server: {exc.message}") from None
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise _Retry(f"malformed response ({type(exc).__name__})") from None
+
+    def _status_problem(self, state: _State, exc: openai.APIStatusError, kwargs: dict) -> Exception:
+        status = exc.status_code
+        body = exc.body.get("message") if isinstance(exc.body, dict) else None
+        message = f"HTTP {status}: {body if isinstance(body, str) else exc.message}"
+        if status in _RETRY_STATUS or status >= 500:
+            return _Retry(message, parse_retry_after(exc.response.headers))
+        if status in (400, 422):
+            text = str(exc.message).lower()
+            has_opts = "stream_options" in kwargs
+            has_schema = "response_format" in kwargs
+            if has_opts and ("stream_options" in text or not has_schema):
+                state.stream_options_ok = False
+                return _Downgrade()
+            if has_schema:
+                state.schema_ok = False
+                return _Downgrade()
+        if status in _ENDPOINT_FATAL:
+            return _EndpointDown(message)
+        return _Fatal(message)
+
+    async def _streamed(
+        self, state: _State, uid: str, kwargs: dict[str, Any]
+    ) -> tuple[str, str | None, tuple[int, int] | None]:
+        stream = await state.client.chat.completions.create(**kwargs)
+        parts: list[str] = []
+        finish: str | None = None
+        usage: tuple[int, int] | None = None
+        unit_text = self._progress.unit_text
+        try:
+            async for chunk in stream:
+                got = getattr(chunk, "usage", None)
+                if got is not None and getattr(got, "prompt_tokens", None) is not None:
+                    usage = (got.prompt_tokens or 0, got.completion_tokens or 0)
+                for choice in getattr(chunk, "choices", None) or ():
+                    delta = getattr(choice, "delta", None)
+                    content = getattr(delta, "content", None) if delta is not None else None
+                    if content:
+                        parts.append(content)
+                        unit_text(uid, content)
+                    if getattr(choice, "finish_reason", None):
+                        finish = choice.finish_reason
+        finally:
+            await stream.close()
+        text = "".join(parts)
+        if not text.strip():
+            raise _Retry("empty answer")
+        return text, finish, usage
+
+    async def _plain(
+        self, state: _State, kwargs: dict[str, Any]
+    ) -> tuple[str, str | None, tuple[int, int] | None]:
+        response = await state.client.chat.completions.create(**kwargs)
+        choices = getattr(response, "choices", None)
+        if not choices:
+            error = getattr(response, "error", None)
+            if error:
+                detail = error.get("message") if isinstance(error, Mapping) else error
+                raise _Retry(f"error from the server: {detail}")
+            raise _Retry("empty answer")
+        choice = choices[0]
+        text = getattr(getattr(choice, "message", None), "content", None) or ""
+        if not text.strip():
+            raise _Retry("empty answer")
+        got = getattr(response, "usage", None)
+        usage = None
+        if got is not None and getattr(got, "prompt_tokens", None) is not None:
+            usage = (got.prompt_tokens or 0, got.completion_tokens or 0)
+        return text, getattr(choice, "finish_reason", None), usage
