@@ -90,7 +90,7 @@ def sanitize_block(text: object, *, limit: int = 8000) -> str:
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match.group(1)[0] * len(match.group(1))
-            info = re.sub(r"[^\w+-]", "", line.strip()[len(fence) :])
+            info = re.match(r"[\w+-]*", line.strip()[len(fence) :].strip()).group(0)
             out.append(fence + info)
         elif fence is not None:
             if match and match.group(1).startswith(fence) and not line.strip()[len(fence) :]:
