@@ -66,7 +66,7 @@ class Reply:
     done: bool = True  # stream: end with data: [DONE]
     comments: bool = True  # stream: send SSE comment lines (": ping")
     finish_reason: str = "stop"
-    raw: bytes | None = None  # non-stream: this exact body (status 200, application/json)
+    raw: bytes | None = None  # this exact body (non-stream) or data of the only event (stream)
     usage: tuple[int, int] = (120, 80)  # prompt and completion tokens reported
 
 
@@ -324,6 +324,10 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if reply.comments:
             self._chunk(b": ping\n\n")
+        if reply.raw is not None:
+            self._chunk(b"data: " + reply.raw + b"\n\n")
+            self._chunk(b"")
+            return
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}

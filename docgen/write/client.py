@@ -210,7 +210,7 @@ class ChatClient:
         announce: bool = True,
     ) -> Completion:
         """One answer for ``messages``; raises :class:`TransportError` when every attempt failed."""
-        requests = 0
+        requests = retries = 0
         attempt = 0
         reason = "no endpoint available"
         while attempt < self._max_attempts:
@@ -233,6 +233,7 @@ class ChatClient:
                 state.down = True
                 if self._pick() is None:
                     break
+                retries += 1
                 continue
             except _Fatal as exc:
                 reason = self.scrub(str(exc))
@@ -242,6 +243,7 @@ class ChatClient:
                 switched = self._note_failure(state)
                 if attempt >= self._max_attempts:
                     break
+                retries += 1
                 delay = 0.0 if switched else self._backoff(attempt, exc.retry_after)
                 self._progress.unit_retry(uid, reason, delay)
                 if delay:
@@ -254,10 +256,10 @@ class ChatClient:
             return Completion(
                 text=text,
                 finish_reason=finish,
-                usage=Usage(usage[0], usage[1], requests, requests - 1),
+                usage=Usage(usage[0], usage[1], requests, retries),
                 endpoint=state.endpoint.label,
             )
-        raise TransportError(reason, Usage(0, 0, requests, max(requests - 1, 0)))
+        raise TransportError(reason, Usage(0, 0, requests, retries))
 
     # ----------------------------------------------------------------------------------------
 
