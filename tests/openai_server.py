@@ -202,6 +202,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between small writes
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
