@@ -22,6 +22,7 @@ import keyword
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from docgen.model import FunctionInfo, ModuleInfo, Unit
@@ -111,14 +112,27 @@ def _prose(answer: Mapping[str, Any]) -> list[str]:
     return [s for k, s in _strings(answer) if k in _PROSE_KEYS or k in _PROSE_LISTS]
 
 
-def _known_names(unit: Unit, module: ModuleInfo) -> frozenset[str]:
-    names = set(_WORD.findall(module.source))
+@lru_cache(maxsize=16)
+def _identifiers(source: str) -> frozenset[str]:
+    """Every word in a module's source, computed once per module (a large module's source would
+    otherwise be scanned again for each of its units; a str caches its own hash)."""
+    return frozenset(_WORD.findall(source))
+
+
+def _module_names(module: ModuleInfo) -> frozenset[str]:
+    """Every identifier in the module's source and every name its imports bind."""
+    names = set(_identifiers(module.source))
     names.update(i.bound for i in module.imports)
     names.update(i.module.split(".")[0] for i in module.imports if i.module)
     names.update(module.name.split("."))
-    if isinstance(unit, FunctionInfo):
-        names.update(p.name for p in unit.params)
     return frozenset(names)
+
+
+def _known_names(unit: Unit, module: ModuleInfo) -> frozenset[str]:
+    names = _module_names(module)
+    if isinstance(unit, FunctionInfo):
+        names = names | {p.name for p in unit.params}
+    return names
 
 
 def _check_names(prose: Sequence[str], known: frozenset[str]) -> list[str]:
