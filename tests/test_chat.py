@@ -210,20 +210,20 @@ async def test_module_unit_uses_module_schema(server, module):
 async def test_many_units_run_concurrently_and_stay_bounded(server):
     source = "\n".join(f"def f{i}(path, strict=False):\n    return path\n" for i in range(24))
     mod = make_module(source)
-    server.latency = 0.3
+    server.latency = 0.2
     started = time.monotonic()
     async with writer(server, concurrency=8) as w:
         results = await asyncio.gather(*(w.write(f, context_for(mod)) for f in mod.functions))
     elapsed = time.monotonic() - started
     assert all(r.source is DocSource.MODEL for r in results)
     assert server.max_in_flight == 8
-    assert elapsed < math.ceil(24 / 8) * 0.3 * 1.5
+    assert elapsed < math.ceil(24 / 8) * 0.2 * 1.5
 
 
 async def test_a_slow_unit_does_not_block_the_others(server, module):
     source = "\n".join(f"def f{i}(path, strict=False):\n    return path\n" for i in range(6))
     mod = make_module(source)
-    server.queue(Reply(latency=1.5))
+    server.queue(Reply(latency=0.8))
     started = time.monotonic()
     finished: dict[str, float] = {}
     async with writer(server, concurrency=2) as w:
@@ -234,7 +234,7 @@ async def test_a_slow_unit_does_not_block_the_others(server, module):
 
         await asyncio.gather(*(one(f) for f in mod.functions))
     fast = [t for name, t in finished.items() if name != "f0"]
-    assert max(fast) < 1.0 <= finished["f0"]
+    assert max(fast) < 0.6 and finished["f0"] >= 0.8
 
 
 async def test_cancel_propagates(server, module):

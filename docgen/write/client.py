@@ -24,9 +24,11 @@ import asyncio
 import email.utils
 import json
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -189,6 +191,13 @@ async def _drain(blocks: AsyncIterator[bytes]) -> None:
         pass
 
 
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """The package's default TLS context (certificate checks on), built once: loading the CA
+    bundle costs tens of milliseconds for every client otherwise."""
+    return httpx2.create_ssl_context()
+
+
 def parse_retry_after(
     headers: Mapping[str, str] | None, *, now: float | None = None
 ) -> float | None:
@@ -261,6 +270,7 @@ class ChatClient:
                 base_url=ep.base_url,
                 max_retries=0,
                 timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
+                http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
             )
             self._states.append(_State(ep, client))
 
