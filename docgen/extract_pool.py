@@ -1,0 +1,93 @@
+"""Run extraction over many files on every core, and never hang on a broken worker.
+
+The libcst parse dominates a run, so files are spread over a process pool: biggest files first
+(a late big file would leave one core idle), grouped into chunks of similar total size to cut
+pickling round trips. Results are yielded **as chunks complete**, not in input order. A crashed
+worker (``BrokenProcessPool``) is not fatal: the files not yet returned are extracted in this
+process instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from docgen.extract import extract_file
+from docgen.model import ExtractResult, SourceFile
+
+MIN_FILES_FOR_POOL = 8  # below this, starting workers costs more than it saves
+CHUNKS_PER_WORKER = 12
+MAX_CHUNK_FILES = 32
+
+
+def run(files: Sequence[SourceFile], *, jobs: int = 0) -> Iterator[ExtractResult]:
+    """Extract ``files`` with ``jobs`` processes (0: one per CPU; 1: in this process)."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(files) < MIN_FILES_FOR_POOL:
+        for file in files:
+            yield extract_file(file)
+        return
+    chunks = plan_chunks(files, jobs)
+    done: set[int] = set()  # indices into chunks
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+            pending: dict[Future[list[ExtractResult]], int] = {
+                pool.submit(_extract_chunk, chunk): index for index, chunk in enumerate(chunks)
+            }
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = pending.pop(future)
+                    results = future.result()  # BrokenProcessPool surfaces here
+                    done.add(index)
+                    yield from results
+    except BrokenProcessPool:
+        for index, chunk in enumerate(chunks):
+            if index not in done:
+                for file in chunk:
+                    yield extract_file(file)
+
+
+def plan_chunks(files: Sequence[SourceFile], jobs: int) -> list[list[SourceFile]]:
+    """Biggest files first, cut into chunks of about equal byte size (small files batch up)."""
+    sized = sorted(((_size(f), f) for f in files), key=lambda item: -item[0])
+    total = sum(size for size, _ in sized) or 1
+    target = max(total // (jobs * CHUNKS_PER_WORKER), 1)
+    chunks: list[list[SourceFile]] = []
+    current: list[SourceFile] = []
+    weight = 0
+    for size, file in sized:
+        current.append(file)
+        weight += size
+        if weight >= target or len(current) >= MAX_CHUNK_FILES:
+            chunks.append(current)
+            current, weight = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _extract_chunk(chunk: list[SourceFile]) -> list[ExtractResult]:
+    return [extract_file(file) for file in chunk]
+
+
+def _size(file: SourceFile) -> int:
+    try:
+        return os.stat(file.path).st_size
+    except OSError:
+        return 0
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """``fork`` is cheapest (libcst already imported); not safe once threads run, so then
+    ``forkserver`` (POSIX) or the platform default."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context()

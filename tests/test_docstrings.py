@@ -1,0 +1,114 @@
+"""Docstring parsing in the Google, NumPy and Sphinx styles."""
+
+from __future__ import annotations
+
+from docgen.docstrings import parse_docstring
+
+GOOGLE = """Send a request.
+
+    The body is sent as is.
+
+    Args:
+        url (str): Where to send it.
+            Must be absolute.
+        *args: Extra parts.
+        timeout: Seconds to wait.
+
+    Returns:
+        bytes: The response body.
+
+    Raises:
+        ValueError: If ``url`` is relative.
+
+    Attributes:
+        sent (int): How many were sent.
+
+    Examples:
+        >>> send("http://x")
+        b''
+        >>> for part in parts:
+        ...     send(part)
+    """
+
+NUMPY = """Add numbers.
+
+    Parameters
+    ----------
+    a : int
+        The first.
+    b : int, optional
+        The second.
+
+    Yields
+    ------
+    int
+        Partial sums.
+
+    Raises
+    ------
+    TypeError
+        If not numbers.
+    """
+
+SPHINX = """Read a file.
+
+    Longer text.
+
+    :param path: The file.
+    :type path: str
+    :param int size: How much.
+    :returns: The text read.
+    :rtype: str
+    :raises OSError: When it cannot be read.
+    """
+
+
+def test_google():
+    doc = parse_docstring(GOOGLE)
+    assert doc.style == "google"
+    assert doc.summary == "Send a request."
+    assert doc.description == "The body is sent as is."
+    assert [(p.name, p.type, p.description) for p in doc.params] == [
+        ("url", "str", "Where to send it. Must be absolute."),
+        ("*args", "", "Extra parts."),
+        ("timeout", "", "Seconds to wait."),
+    ]
+    assert doc.param("args").description == "Extra parts."
+    assert (doc.returns.type, doc.returns.description) == ("bytes", "The response body.")
+    assert doc.raised("ValueError").description == "If ``url`` is relative."
+    assert doc.attributes[0].name == "sent"
+    assert doc.examples == ('send("http://x")', "for part in parts:\n    send(part)")
+
+
+def test_numpy():
+    doc = parse_docstring(NUMPY)
+    assert doc.style == "numpy"
+    assert [(p.name, p.type, p.description) for p in doc.params] == [
+        ("a", "int", "The first."),
+        ("b", "int, optional", "The second."),
+    ]
+    assert (doc.yields.type, doc.yields.description) == ("int", "Partial sums.")
+    assert doc.returns is None
+    assert [(r.name, r.description) for r in doc.raises] == [("TypeError", "If not numbers.")]
+
+
+def test_sphinx():
+    doc = parse_docstring(SPHINX)
+    assert doc.style == "sphinx"
+    assert doc.summary == "Read a file."
+    assert doc.description == "Longer text."
+    assert [(p.name, p.type, p.description) for p in doc.params] == [
+        ("path", "str", "The file."),
+        ("size", "int", "How much."),
+    ]
+    assert (doc.returns.type, doc.returns.description) == ("str", "The text read.")
+    assert doc.raised("OSError").description == "When it cannot be read."
+
+
+def test_plain_and_empty():
+    assert parse_docstring(None).summary == ""
+    doc = parse_docstring("One line\ncontinued.\n\nMore.")
+    assert doc.style == "plain"
+    assert doc.summary == "One line continued."
+    assert doc.description == "More."
+    assert doc.params == ()

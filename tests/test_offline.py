@@ -1,0 +1,261 @@
+"""The offline writer: grammatical text from facts only, examples that parse, never raising."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+import textwrap
+
+import pytest
+
+from docgen.extract import extract_source
+from docgen.i18n import Catalog
+from docgen.model import (
+    ClassDoc,
+    DocSource,
+    Documented,
+    FlowBranch,
+    FlowKind,
+    FlowNode,
+    FunctionDoc,
+    FunctionInfo,
+    ModuleDoc,
+    ModuleInfo,
+    Parameter,
+    ParamKind,
+    Raise,
+    UnitKind,
+)
+from docgen.write.base import UnitContext
+from docgen.write.offline import OfflineWriter
+
+MODULE = ModuleInfo("pkg.mod", "pkg/mod.py", "0", "", None, (), (), (), None, (), (), 1)
+CTX = UnitContext(MODULE)
+RU = OfflineWriter(lang="ru")
+EN = OfflineWriter(lang="en")
+
+
+def fn(name: str = "f", params=(), **kw) -> FunctionInfo:
+    fields = dict(
+        module="pkg.mod", qualname=name, name=name.rsplit(".", 1)[-1], kind=UnitKind.FUNCTION,
+        line_start=1, line_end=9, source="", is_async=False, decorators=(), params=tuple(params),
+        returns=None, docstring=None, raises=(), return_values=(), yields=False, calls=(), flow=(),
+    )  # fmt: skip
+    fields.update(kw)
+    return FunctionInfo(**fields)
+
+
+def p(name, annotation=None, default=None, kind=ParamKind.POSITIONAL_OR_KEYWORD) -> Parameter:
+    return Parameter(name, kind, annotation, default)
+
+
+def node(kind, label, *branches, line=1, calls=()) -> FlowNode:
+    return FlowNode(kind, label, line, tuple(branches), tuple(calls))
+
+
+def real(source: str, module: str = "pkg.mod") -> ModuleInfo:
+    return extract_source(textwrap.dedent(source), module=module, path="pkg/mod.py")
+
+
+def docs_of(writer: OfflineWriter, mod: ModuleInfo) -> dict:
+    ctx = UnitContext(mod, lang=writer.lang)
+    units = (mod, *mod.all_classes(), *mod.all_functions())
+    return {u.uid: writer.document(u, ctx) for u in units}
+
+
+@pytest.mark.parametrize(
+    ("count", "phrase"),
+    [
+        (0, "не принимает параметров"),
+        (1, "принимает 1 параметр (`a0`)"),
+        (2, "принимает 2 параметра (`a0` и `a1`)"),
+        (5, "принимает 5 параметров (`a0`, `a1`, `a2`, `a3` и `a4`)"),
+    ],
+)
+def test_purpose_agrees_with_parameter_count(count, phrase):
+    doc = RU.document(fn(params=[p(f"a{i}") for i in range(count)]), CTX)
+    assert doc.purpose == f"Функция `f` {phrase}."
+
+
+def test_parameters_described_from_type_and_default():
+    doc = RU.document(fn(params=[p("x", "int"), p("y", "str | None", "None")]), CTX)
+    assert [(d.name, d.description) for d in doc.params] == [
+        ("x", "Значение типа `int`. Обязательный."),
+        ("y", "Значение типа `str | None`. Необязательный, по умолчанию `None`."),
+    ]
+
+
+def test_self_is_not_a_parameter():
+    method = fn("Box.put", [p("self"), p("item")], kind=UnitKind.METHOD)
+    doc = RU.document(method, CTX)
+    assert [d.name for d in doc.params] == ["item"]
+    assert doc.purpose.startswith("Метод `put` класса `Box` принимает 1 параметр")
+
+
+def test_nothing_invented_for_a_bare_function():
+    doc = RU.document(fn(flow=(node(FlowKind.STATEMENT, "print(1)", calls=("print",)),)), CTX)
+    assert doc.raises == ()
+    assert doc.returns == ""
+    assert doc.steps == ("Вызывает `print`.",)
+    assert "исключ" not in doc.purpose
+
+
+def test_raises_from_code_with_condition_and_message():
+    raise_node = node(FlowKind.RAISE, 'raise ValueError("x < 0")', line=3)
+    flow = (node(FlowKind.IF, "x < 0", FlowBranch("x < 0", (raise_node,), "if")),)
+    doc = RU.document(fn(raises=(Raise("ValueError", "x < 0", 3),), flow=flow), CTX)
+    assert doc.raises[0].exception == "ValueError"
+    assert doc.raises[0].description == ("Выбрасывается при условии `x < 0`. Сообщение: `x < 0`.")
+    assert doc.steps == (
+        "Проверяет условие `x < 0`: если оно истинно, "
+        'выбрасывает исключение `ValueError("x < 0")`.',
+    )
+
+
+def test_docstring_text_wins_over_facts():
+    source = '''
+        def send(url: str, retries: int = 3) -> bytes:
+            """Send a request.
+
+            Args:
+                url: Where to send it.
+
+            Returns:
+                The response body.
+
+            Raises:
+                OSError: When the network is down.
+            """
+            if not url:
+                raise ValueError("empty url")
+            return fetch(url)
+    '''
+    mod = real(source)
+    doc = docs_of(RU, mod)["pkg.mod:send"]
+    assert doc.purpose == "Send a request."
+    assert doc.params[0].description == "Where to send it."
+    assert doc.params[1].description == "Значение типа `int`. Необязательный, по умолчанию `3`."
+    assert doc.returns == "The response body."
+    assert [r.exception for r in doc.raises] == ["ValueError", "OSError"]
+    assert doc.raises[1].description == "When the network is down."
+
+
+def test_returns_from_expressions_and_generators():
+    doc = RU.document(
+        fn(return_values=("a", "b + 1"), flow=(node(FlowKind.RETURN, "return a"),)), CTX
+    )
+    assert doc.returns == "Одно из значений: `a`, `b + 1`."
+    gen = RU.document(fn(yields=True, flow=(node(FlowKind.YIELD, "yield 1"),)), CTX)
+    assert gen.returns == "Генератор, выдающий значения через `yield`."
+    assert gen.purpose.startswith("Функция-генератор `f`")
+
+
+def test_runs_of_statements_collapse_and_steps_are_capped():
+    flow = tuple(node(FlowKind.STATEMENT, f"a{i} = {i}") for i in range(5))
+    doc = RU.document(fn(flow=flow), CTX)
+    assert doc.steps == (
+        "Присваивает `a0` значение `0`; присваивает `a1` значение `1`; присваивает `a2` "
+        "значение `2`, затем выполняет ещё 2 оператора.",
+    )
+    call = node(FlowKind.STATEMENT, "g()")
+    many = tuple(node(FlowKind.IF, f"x{i}", FlowBranch(f"x{i}", (call,), "if")) for i in range(12))
+    capped = RU.document(fn(flow=(*many, node(FlowKind.RETURN, "return x"))), CTX).steps
+    assert len(capped) == 8
+    assert capped[6] == "Затем выполняет ещё 6 шагов."
+    assert capped[7] == "Возвращает `x`."
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(a, b: int, *args, c: str, d=1, **kw) -> int:\n    return b\n",
+        "async def f(url: str | None) -> bytes:\n    return b''\n",
+        "def g(items: list[int]):\n    yield from items\n",
+        "class C:\n    @property\n    def v(self) -> int:\n        return 1\n"
+        "    @v.setter\n    def v(self, value: int) -> None:\n        pass\n"
+        "    @staticmethod\n    def s(x: float):\n        pass\n",
+        "from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int\n    y: str = ''\n",
+    ],
+)
+def test_built_examples_parse(source):
+    mod = real(source)
+    for uid, doc in docs_of(RU, mod).items():
+        examples = [doc.usage_example] if isinstance(doc, ModuleDoc) else list(doc.examples)
+        assert examples and all(ex is not None for ex in examples), uid
+        for ex in examples:
+            ast.parse(ex.code)
+
+
+def test_doctest_examples_are_used():
+    mod = real('def f(x):\n    """Double.\n\n    >>> f(2)\n    4\n    """\n    return x * 2\n')
+    doc = docs_of(RU, mod)["pkg.mod:f"]
+    assert [e.code for e in doc.examples] == ["f(2)"]
+
+
+def test_class_doc_from_facts():
+    mod = real(
+        """
+        class Box(Base):
+            size: int = 3
+
+            def __init__(self, name: str):
+                self.name = name
+
+            def put(self, item):
+                self.items.append(item)
+        """
+    )
+    doc = docs_of(RU, mod)["pkg.mod:Box"]
+    assert isinstance(doc, ClassDoc)
+    assert doc.purpose == "Класс `Box` наследует `Base` и содержит 2 метода и 2 атрибута."
+    assert doc.details == "Определяет методы `__init__` и `put`."
+    assert doc.attributes[0].description == "Атрибут типа `int`, по умолчанию `3`."
+    assert doc.examples[0].code == 'from pkg.mod import Box\n\nbox = Box("text")'
+
+
+def test_module_docs_for_script_and_main_block():
+    script = real("import os\n\nx = os.getcwd()\nprint(x)\n")
+    doc = docs_of(RU, script)["pkg.mod"]
+    assert doc.overview.startswith("Модуль `pkg.mod` — сценарий")
+    assert doc.entry_point == ""
+    assert doc.usage_example.code == script.source.strip()
+    assert doc.steps[0] == "Импорт зависимостей: Импортирует `os`."
+    main = real("def main():\n    pass\n\nif __name__ == '__main__':\n    main()\n")
+    mdoc = docs_of(RU, main)["pkg.mod"]
+    assert "вызывает `main`" in mdoc.entry_point
+    assert mdoc.steps[-1] == ('Точка входа: В блоке `if __name__ == "__main__":` вызывает `main`.')
+
+
+def test_english_output_has_no_cyrillic():
+    mod = real(
+        "import x\n\nclass A:\n    def m(self, a: int = 1) -> int:\n        if a:\n"
+        "            raise KeyError('k')\n        return a\n\nif __name__ == '__main__':\n"
+        "    A().m()\n"
+    )
+    text = repr(docs_of(EN, mod))
+    assert not re.search("[а-яА-Я]", text)
+    assert "takes 1 parameter (`a`)" in text
+
+
+def test_document_never_raises_and_write_wraps():
+    broken = OfflineWriter(lang="ru", catalog=Catalog("ru", {}))
+    doc = broken.document(fn(params=[p("a")]), CTX)
+    assert isinstance(doc, FunctionDoc)
+    result = asyncio.run(RU.write(fn(), CTX))
+    assert isinstance(result, Documented)
+    assert result.source is DocSource.OFFLINE
+    assert result.uid == "pkg.mod:f"
+
+
+def test_first_parameter_of_a_method_is_bound_whatever_its_name():
+    mod = real(
+        "class F:\n    @property\n    def num(a) -> int:\n        return a._n\n"
+        "    @staticmethod\n    def make(x: int):\n        return F()\n"
+    )
+    docs = docs_of(RU, mod)
+    getter = docs["pkg.mod:F.num"]
+    assert getter.params == ()
+    assert getter.purpose == "Свойство `num` класса `F` возвращает значение типа `int`."
+    assert [p.name for p in docs["pkg.mod:F.make"].params] == ["x"]
+    assert docs["pkg.mod:F.make"].examples[0].code.endswith("result = F.make(1)")

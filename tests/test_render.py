@@ -1,0 +1,278 @@
+"""The render stage: literal text, strictness, user overrides and the fixed heading scheme."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import jinja2
+import pytest
+
+from docgen.errors import ConfigError
+from docgen.extract import extract_source
+from docgen.model import FunctionDoc, ModuleDoc, ParamDoc, RaiseDoc
+from docgen.render import Renderer, tidy
+from docgen.render_helpers import escape_prose, fenced, inline_code, signature, split_step
+from docgen.write.base import UnitContext
+from docgen.write.offline import OfflineWriter
+
+NASTY = (
+    "Use {{ x }} and {% if y %}z{% endif %} | a <b>bold</b> <script>alert(1)</script> "
+    "& `code` ``` fence ```"
+)
+
+
+def module(source: str, name: str = "pkg.mod"):
+    return extract_source(textwrap.dedent(source), module=name, path="pkg/mod.py")
+
+
+def offline_docs(mod, lang="ru"):
+    writer = OfflineWriter(lang=lang)
+    ctx = UnitContext(mod, lang=lang)
+    return {u.uid: writer.document(u, ctx) for u in (mod, *mod.all_classes(), *mod.all_functions())}
+
+
+def headings(markdown: str) -> list[tuple[int, str]]:
+    out, fence = [], ""
+    for line in markdown.splitlines():
+        m = re.match(r"^(`{3,})", line)
+        if fence:
+            if line.strip() == fence:
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        if h := re.match(r"^(#{1,6}) (.*)$", line):
+            out.append((len(h.group(1)), h.group(2)))
+    return out
+
+
+def outside_fences(markdown: str) -> str:
+    out, fence = [], ""
+    for line in markdown.splitlines():
+        m = re.match(r"^(`{3,})", line)
+        if fence:
+            fence = "" if line.strip() == fence else fence
+        elif m:
+            fence = m.group(1)
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def test_inline_code_takes_enough_backticks():
+    assert inline_code("a") == "`a`"
+    assert inline_code("a`b") == "`` a`b ``"
+    assert inline_code("``x``") == "``` ``x`` ```"
+    assert inline_code("two\n  lines") == "`two lines`"
+
+
+def test_fence_is_longer_than_any_backtick_run():
+    block = fenced("x = '```'\ny = '````'", "python")
+    assert block.startswith("`````python\n") and block.endswith("\n`````")
+
+
+def test_escape_prose_shows_text_literally():
+    out = escape_prose(NASTY)
+    assert "<" not in out and "&lt;script&gt;" in out and "&amp;" in out
+    assert "\\{\\{ x \\}\\}" in out and "&#124;" in out
+    assert "`code`" in out  # a writer's code span stays a code span
+    assert "\\`\\`\\` fence \\`\\`\\`" in out
+    assert escape_prose("# no heading\n---\n```") == "&#35; no heading\n&#45;--\n&#96;\\`\\`"
+    assert escape_prose("- item\n1. first") == "- item\n1. first"
+
+
+def test_tidy_keeps_fenced_content():
+    text = "a\n\n\n\nb  \n```\nx\n\n\n\ny  \n```\n\n\n"
+    assert tidy(text) == "a\n\nb\n```\nx\n\n\n\ny  \n```\n"
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+def test_text_from_code_and_writers_is_rendered_literally():
+    mod = module('def f(x="{{ x }}"):\n    return x\n')
+    fn = mod.functions[0]
+    doc = FunctionDoc(
+        purpose=NASTY,
+        params=(ParamDoc("x", "Default `{{ x }}` | <b>"),),
+        returns="",
+        raises=(RaiseDoc("ValueError", "When {% raw %}"),),
+        steps=("Step with <script>",),
+        examples=(),
+        summary='Has """ quotes and {{ x }}',
+    )
+    mdoc = ModuleDoc("T", "{{ overview }}", "", (), None)
+    page = Renderer().reference(mod, {fn.uid: doc, mod.uid: mdoc})
+    assert "\\{\\{ overview \\}\\}" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    prose = outside_fences(page)
+    assert "<b>" not in prose and "<script>" not in prose
+    assert "Default `{{ x }}` &#124; &lt;b&gt;" in page
+    assert "When \\{% raw %\\}" in page
+    assert 'def f(x="{{ x }}"):' in page  # the signature, verbatim inside a code block
+    assert 'Has \\"\\"\\" quotes and {{ x }}' in page  # docstring text inside the python block
+
+
+def test_headings_follow_the_fixed_scheme():
+    mod = module(
+        """
+        from typing import overload
+
+        class A:
+            @property
+            def v(self) -> int:
+                return 1
+
+            @v.setter
+            def v(self, value: int) -> None:
+                pass
+
+            @overload
+            def m(self, x: int) -> int: ...
+            @overload
+            def m(self, x: str) -> str: ...
+            def m(self, x):
+                return x
+
+            class B:
+                def n(self):
+                    pass
+
+        def top():
+            pass
+
+        if __name__ == "__main__":
+            top()
+        """
+    )
+    page = Renderer().reference(mod, offline_docs(mod))
+    assert headings(page) == [
+        (1, "Модуль `pkg.mod`"),
+        (2, "Обзор"),
+        (2, "Подробней"),
+        (2, "Классы"),
+        (3, "`A`"),
+        (4, "`A.v` (свойство)"),
+        (4, "`A.v` (сеттер свойства)"),
+        (4, "`A.m` (перегрузка 1)"),
+        (4, "`A.m` (перегрузка 2)"),
+        (4, "`A.m`"),
+        (3, "`A.B`"),
+        (4, "`A.B.n`"),
+        (2, "Функции"),
+        (3, "`top`"),
+        (2, "Точка входа"),
+    ]
+    texts = [h for _, h in headings(page)]
+    assert len(texts) == len(set(texts))
+
+
+def test_script_module_gets_the_file_example():
+    mod = module("import os\nprint(os.getcwd())\n")
+    page = Renderer().reference(mod, offline_docs(mod))
+    assert [h for h in headings(page) if h[0] == 2][-1] == (2, "Пример файла")
+    assert "```python\nimport os\nprint(os.getcwd())\n```" in page
+
+
+def test_usage_page():
+    mod = module("import os\n\ndef main():\n    pass\n\nif __name__ == '__main__':\n    main()\n")
+    page = Renderer().usage(mod, offline_docs(mod))
+    assert headings(page) == [
+        (1, "Как использовать этот блок кода: `pkg.mod`"),
+        (2, "Описание"),
+        (2, "Шаги выполнения"),
+        (2, "Пример использования"),
+    ]
+    assert "1. **Импорт зависимостей**: Импортирует `os`." in page
+
+
+def test_home_page_links():
+    mods = [module("x = 1\n", "pkg.b"), module("y = 2\n", "pkg.a")]
+    page = Renderer().home(mods, site_name="Demo <site>")
+    assert page.startswith("# Demo &lt;site&gt;\n")
+    line = "- `pkg.a`: [справочник](reference/pkg/a.md), [как использовать](usage/pkg/a.md)"
+    assert line in page
+    assert page.index("`pkg.a`") < page.index("`pkg.b`")
+    custom = Renderer(lang="en").home(
+        mods, site_name="D", links={"pkg.a": ("r a.md", "u.md"), "pkg.b": ("b", "c")}
+    )
+    assert "[reference](<r a.md>)" in custom
+
+
+def test_user_template_overrides_one_block(tmp_path):
+    (tmp_path / "reference.md.j2").write_text(
+        '{% extends "default/reference.md.j2" %}\n'
+        "{% block overview %}\n## Custom\n\n{{ module.name }}\n\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    mod = module("def f():\n    pass\n")
+    page = Renderer(user_templates=str(tmp_path)).reference(mod, offline_docs(mod))
+    assert [h for _, h in headings(page)][:3] == ["Модуль `pkg.mod`", "Custom", "Функции"]
+    assert "### `f`" in page  # the other blocks are still the defaults
+
+
+def test_misspelt_variable_in_user_template_fails(tmp_path):
+    (tmp_path / "usage.md.j2").write_text("# {{ modul.name }}\n", encoding="utf-8")
+    mod = module("x = 1\n")
+    with pytest.raises(jinja2.UndefinedError, match="modul"):
+        Renderer(user_templates=str(tmp_path)).usage(mod, offline_docs(mod))
+
+
+def test_missing_user_template_dir_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="templates directory not found"):
+        Renderer(user_templates=str(tmp_path / "nope"))
+
+
+def test_user_catalog_is_used_by_templates(tmp_path):
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "ru.toml").write_text('[ref]\noverview = "Кратко"\n', encoding="utf-8")
+    mod = module("def f():\n    pass\n")
+    page = Renderer(user_templates=str(tmp_path)).reference(mod, offline_docs(mod))
+    assert "## Кратко" in page
+
+
+def test_flow_diagram_is_drawn():
+    mod = module(
+        """
+        def f(xs):
+            for x in xs:
+                if x:
+                    print(x)
+                else:
+                    continue
+            return 1
+        """
+    )
+    page = Renderer().reference(mod, offline_docs(mod))
+    assert (
+        "```\nНачало\n├─ Цикл: for x in xs\n│  └─ Условие: x\n│     ├─ Да\n│     │  └─ print(x)\n"
+        "│     └─ Иначе\n│        └─ continue\n└─ return 1\n```"
+    ) in page
+
+
+def test_missing_docs_still_render():
+    mod = module("class A:\n    def m(self):\n        pass\n")
+    page = Renderer().reference(mod, {})
+    assert "### `A`" in page and "#### `A.m`" in page
+
+
+def test_signature_and_step_helpers():
+    mod = module(
+        "@cache\nasync def f(a, /, b: int = 1, *args, c, d: str = 'x', **kw) -> None:\n    pass\n"
+        "def g(a, *, b):\n    pass\n"
+    )
+    f, g = mod.functions
+    assert signature(f) == (
+        "@cache\nasync def f(a, /, b: int = 1, *args, c, d: str = 'x', **kw) -> None:"
+    )
+    assert signature(g) == "def g(a, *, b):"
+    assert split_step("Импорт зависимостей: Импортирует `os`.") == (
+        "Импорт зависимостей",
+        "Импортирует `os`.",
+    )
+    assert split_step("Вызывает `a: b` сразу.") == ("", "Вызывает `a: b` сразу.")
