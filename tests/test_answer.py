@@ -68,6 +68,12 @@ def test_code_facts(module):
     assert returns_something(load)
     assert not returns_something(clear)
     assert not returns_something(module.functions[0])
+    odd = make_module(
+        "class K:\n    def m(this, a):\n        pass\n"
+        "    @staticmethod\n    def s(a, b):\n        pass\n"
+    )
+    m, s = odd.classes[0].methods
+    assert code_params(m) == ("a",) and code_params(s) == ("a", "b")
 
 
 def test_schemas_per_kind(module):

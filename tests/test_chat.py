@@ -261,6 +261,27 @@ async def test_key_appears_nowhere_but_the_bearer_header(server, module, caplog)
         assert KEY.encode() not in request.raw
 
 
+async def test_with_the_real_extractor_and_offline_writer(server):
+    from docgen.extract import extract_source
+    from docgen.write.offline import OfflineWriter
+
+    mod = extract_source(SOURCE.lstrip(), module="pkg.settings", path="pkg/settings.py")
+    fn = mod.functions[0]
+    offline = OfflineWriter(lang="ru")
+    w = writer(server)
+    w._fallback = offline.document
+    context = context_for(mod)
+    async with w:
+        good = await w.write(fn, context)
+        server.script = lambda request: Reply(content="{}")
+        bad = await w.write(fn, context)
+    assert good.source is DocSource.MODEL and [p.name for p in good.doc.params] == [
+        "path",
+        "strict",
+    ]
+    assert bad.source is DocSource.FALLBACK and bad.doc == offline.document(fn, context)
+
+
 # -- prompts ----------------------------------------------------------------------------------
 
 

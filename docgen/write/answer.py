@@ -25,13 +25,16 @@ from docgen.model import (
     ModuleDoc,
     ModuleInfo,
     ParamDoc,
+    ParamKind,
     RaiseDoc,
     Unit,
+    UnitKind,
 )
 from docgen.write.sanitize import sanitize_block, sanitize_code, sanitize_inline
 
 __all__ = [
     "AnswerError",
+    "bound_param",
     "code_params",
     "code_raises",
     "merge",
@@ -162,10 +165,21 @@ def parse_answer(text: str) -> dict[str, Any]:
 # facts from the code
 
 
+def bound_param(fn: FunctionInfo) -> str | None:
+    """The name of a method's first parameter, which Python binds (``self``/``cls``, whatever it
+    is called); None for functions and static methods."""
+    if fn.kind != UnitKind.METHOD or "staticmethod" in fn.decorators or not fn.params:
+        return None
+    first = fn.params[0]
+    if first.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD):
+        return first.name
+    return None
+
+
 def code_params(fn: FunctionInfo) -> tuple[str, ...]:
-    """The documented parameters: all but a method's leading ``self``/``cls``."""
+    """The documented parameters: all but a method's bound first one."""
     names = [p.name for p in fn.params]
-    if names and names[0] in ("self", "cls") and fn.kind == "method":
+    if bound_param(fn) is not None:
         names = names[1:]
     return tuple(names)
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import jinja2
 
-from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, Unit
+from docgen.context import signature
+from docgen.model import ClassInfo, ModuleInfo, Unit
 from docgen.resources import templates_dir
 from docgen.write.answer import code_params, code_raises, returns_something, schema_for
 from docgen.write.base import UnitContext
@@ -129,24 +130,9 @@ def _shape(schema: dict[str, Any]) -> str:
     return json.dumps(sample(schema), ensure_ascii=False)
 
 
-def _signature(fn: FunctionInfo) -> str:
-    parts = []
-    for p in fn.params:
-        star = {"var_positional": "*", "var_keyword": "**"}.get(str(p.kind), "")
-        text = star + p.name
-        if p.annotation:
-            text += f": {p.annotation}"
-        if p.default is not None:
-            text += f" = {p.default}"
-        parts.append(text)
-    ret = f" -> {fn.returns}" if fn.returns else ""
-    prefix = "async def" if fn.is_async else "def"
-    return f"{prefix} {fn.name}({', '.join(parts)}){ret}"
-
-
 def _outline(module: ModuleInfo) -> list[str]:
     out = [f"class {c.qualname}" for c in module.all_classes()]
-    out += [_signature(f) for f in module.functions]
+    out += [signature(f) for f in module.functions]
     return out
 
 
@@ -208,7 +194,7 @@ def build_messages(
             **common,
             qualname=unit.qualname,
             is_method=unit.kind == "method",
-            signature=_signature(unit),
+            signature=signature(unit),
             params=list(code_params(unit)),
             raises=list(code_raises(unit)),
             returns=returns_something(unit),

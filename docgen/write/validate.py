@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from docgen.model import FunctionInfo, ModuleInfo, Unit
-from docgen.write.answer import code_params, returns_something, schema_for
+from docgen.write.answer import bound_param, code_params, returns_something, schema_for
 
 __all__ = ["find_repetition", "schema_errors", "validate"]
 
@@ -199,7 +199,8 @@ def _check_coverage(unit: Unit, answer: Mapping[str, Any]) -> list[str]:
             desc = said.get(name)
             if not isinstance(desc, str) or not desc.strip():
                 errors.append(f"parameter `{name}` is not described")
-        extra = [n for n in said if n not in expected and n not in ("self", "cls")]
+        bound = {"self", "cls", bound_param(unit)}
+        extra = [n for n in said if n not in expected and n not in bound]
         if extra:
             errors.append("no such parameter(s): " + ", ".join(f"`{n}`" for n in extra))
         returns = answer.get("returns")
