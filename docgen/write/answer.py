@@ -148,9 +148,13 @@ def parse_answer(text: str) -> dict[str, Any]:
     text = text.strip().lstrip("\ufeff")
     if not text:
         raise AnswerError("the answer is empty")
-    candidates = [text, *_FENCED.findall(text)]
-    candidates += _objects(text)
-    for candidate in candidates:
+    try:
+        value = json.loads(text)  # the usual case: a bare object
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    for candidate in (*_FENCED.findall(text), *_objects(text)):
         for variant in (candidate, _TRAILING_COMMA.sub(r"\1", candidate)):
             try:
                 value = json.loads(variant)

@@ -108,8 +108,8 @@ def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(v, key)
 
 
-def _prose(answer: Mapping[str, Any]) -> list[str]:
-    return [s for k, s in _strings(answer) if k in _PROSE_KEYS or k in _PROSE_LISTS]
+def _prose(strings: Sequence[tuple[str, str]]) -> list[str]:
+    return [s for k, s in strings if k in _PROSE_KEYS or k in _PROSE_LISTS]
 
 
 @lru_cache(maxsize=16)
@@ -119,31 +119,29 @@ def _identifiers(source: str) -> frozenset[str]:
     return frozenset(_WORD.findall(source))
 
 
-def _module_names(module: ModuleInfo) -> frozenset[str]:
-    """Every identifier in the module's source and every name its imports bind."""
-    names = set(_identifiers(module.source))
-    names.update(i.bound for i in module.imports)
-    names.update(i.module.split(".")[0] for i in module.imports if i.module)
-    names.update(module.name.split("."))
-    return frozenset(names)
-
-
-def _known_names(unit: Unit, module: ModuleInfo) -> frozenset[str]:
-    names = _module_names(module)
+def _known_names(unit: Unit, module: ModuleInfo) -> tuple[frozenset[str], set[str]]:
+    """The words of the module's source, and the names its imports bind plus the unit's
+    parameters (two sets, so the large first one is never copied)."""
+    extra = {i.bound for i in module.imports}
+    extra.update(i.module.split(".")[0] for i in module.imports if i.module)
+    extra.update(module.name.split("."))
     if isinstance(unit, FunctionInfo):
-        names = names | {p.name for p in unit.params}
-    return names
+        extra.update(p.name for p in unit.params)
+    return _identifiers(module.source), extra
 
 
-def _check_names(prose: Sequence[str], known: frozenset[str]) -> list[str]:
+def _check_names(prose: Sequence[str], known: tuple[frozenset[str], set[str]]) -> list[str]:
+    words, extra = known
     unknown: list[str] = []
     for text in prose:
+        if "`" not in text:
+            continue
         for match in _BACKTICKED.finditer(_FENCED.sub("", text)):
             token = match.group(1).strip()
             if not _DOTTED.match(token):
                 continue  # an expression, a literal, a path: not a name to check
             root = token.removesuffix("()").split(".")[0]
-            if root in known or root in _BUILTIN_NAMES or root in _COMMON:
+            if root in words or root in extra or root in _BUILTIN_NAMES or root in _COMMON:
                 continue
             if token not in unknown:
                 unknown.append(token)
@@ -213,10 +211,10 @@ def _check_coverage(unit: Unit, answer: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-def _check_length(answer: Mapping[str, Any]) -> list[str]:
+def _check_length(answer: Mapping[str, Any], strings: Sequence[tuple[str, str]]) -> list[str]:
     errors = []
     total = 0
-    for key, text in _strings(answer):
+    for key, text in strings:
         total += len(text)
         if len(text) > _MAX_FIELD:
             errors.append(f"{key} is too long ({len(text)} characters); be concise")
@@ -237,11 +235,12 @@ def validate(unit: Unit, answer: Any, *, module: ModuleInfo, lang: str) -> list[
     errors = errors[:6]
     errors += _check_coverage(unit, answer)
     errors += _check_examples(answer)
-    prose = _prose(answer)
+    strings = list(_strings(answer))
+    prose = _prose(strings)
     errors += _check_names(prose, _known_names(unit, module))
-    repeated = find_repetition(" ".join(s for _, s in _strings(answer)))
+    repeated = find_repetition(" ".join(s for _, s in strings))
     if repeated:
         errors.append(f"the text repeats itself ({repeated!r} again and again)")
     errors += _check_language(prose, lang)
-    errors += _check_length(answer)
+    errors += _check_length(answer, strings)
     return errors
