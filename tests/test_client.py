@@ -122,6 +122,25 @@ async def test_rejected_optional_fields_are_remembered(server):
     assert first.usage.retries == 0  # a downgrade is not a failure
 
 
+async def test_other_rejected_optional_fields_are_dropped(server):
+    server.queue(Reply(status=400, error_message="Unsupported parameter: 'max_tokens'"))
+    client = make_client(server)
+    await client.complete("a", MESSAGES, schema=SCHEMA)
+    await complete(client)
+    assert ["max_tokens" in r.body for r in server.requests] == [True, False, False]
+    assert all("response_format" in r.body for r in server.requests)
+
+
+async def test_an_unrelated_400_does_not_drop_json_schema(server):
+    server.queue(Reply(status=400, error_message="maximum context length is 8192 tokens"))
+    client = make_client(server)
+    with pytest.raises(TransportError, match="context length"):
+        await client.complete("a", MESSAGES, schema=SCHEMA)
+    await complete(client)
+    assert all("response_format" in r.body for r in server.requests)
+    assert len(server.requests) == 2
+
+
 async def test_429_honours_retry_after(server):
     server.queue(Reply(status=429, retry_after="0.4"))
     progress = Recorder()

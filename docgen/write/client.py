@@ -27,7 +27,7 @@ import random
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +45,9 @@ __all__ = ["ChatClient", "Completion", "TransportError"]
 _RETRY_STATUS = frozenset({408, 409, 429})
 _ENDPOINT_FATAL = frozenset({401, 403, 404})
 _MAX_REASON = 300
+_OPTIONAL = ("stream_options", "response_format", "max_tokens", "temperature")
+# words of a 400 that refuses a request field (not, say, a prompt over the context length)
+_REJECTION_WORDS = ("support", "unrecognized", "unknown", "extra", "permitted", "schema", "format")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +94,7 @@ class _State:
 
     endpoint: Endpoint
     client: openai.AsyncOpenAI
-    schema_ok: bool = True
-    stream_options_ok: bool = True
+    rejected: set[str] = field(default_factory=set)  # optional request fields it refused
     failures: int = 0  # consecutive
     down: bool = False
 
@@ -381,11 +383,12 @@ class ChatClient:
             "messages": [],
             "extra_body": extra,
         }
-        if self._temperature is not None:
+        rejected = state.rejected
+        if self._temperature is not None and "temperature" not in rejected:
             kwargs["temperature"] = self._temperature
-        if self._max_tokens:
+        if self._max_tokens and "max_tokens" not in rejected:
             kwargs["max_tokens"] = self._max_tokens
-        if schema is not None and state.schema_ok:
+        if schema is not None and "response_format" not in rejected:
             name, body = schema
             extra["response_format"] = {
                 "type": "json_schema",
@@ -393,7 +396,7 @@ class ChatClient:
             }
         if self._stream:
             kwargs["stream"] = True
-            if state.stream_options_ok:
+            if "stream_options" not in rejected:
                 extra["stream_options"] = {"include_usage": True}
         return kwargs
 
@@ -427,14 +430,17 @@ class ChatClient:
         if status in _RETRY_STATUS or status >= 500:
             return _Retry(message, parse_retry_after(exc.response.headers))
         if status in (400, 422):
-            text = str(exc.message).lower()
-            has_opts = "stream_options" in kwargs["extra_body"]
-            has_schema = "response_format" in kwargs["extra_body"]
-            if has_opts and ("stream_options" in text or not has_schema):
-                state.stream_options_ok = False
-                return _Downgrade()
-            if has_schema:
-                state.schema_ok = False
+            # An optional field the endpoint does not take: the one its message names, else the
+            # likeliest culprits in order. It is left out of this endpoint's requests from now on.
+            sent = [f for f in _OPTIONAL if f in kwargs or f in kwargs["extra_body"]]
+            text = f"{exc.message} {body or ''}".lower()
+            named = [f for f in sent if f in text]
+            guess = []
+            if any(word in text for word in _REJECTION_WORDS):
+                guess = [f for f in ("response_format", "stream_options") if f in sent]
+            culprit = (named or guess or [None])[0]
+            if culprit is not None:
+                state.rejected.add(culprit)
                 return _Downgrade()
         if status in _ENDPOINT_FATAL:
             return _EndpointDown(message)
