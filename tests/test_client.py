@@ -251,6 +251,16 @@ async def test_rejected_key_moves_to_the_next_endpoint():
         assert result.text == ANSWER and len(bad.requests) == 1
 
 
+async def test_a_rejected_key_is_reported_for_every_later_unit(server):
+    server.script = lambda request: Reply(status=401, error_message="Incorrect API key")
+    client = make_client(server)
+    for _ in range(2):
+        with pytest.raises(TransportError, match="HTTP 401: Incorrect API key"):
+            await client.complete("a", MESSAGES)
+    await client.aclose()
+    assert len(server.requests) == 1
+
+
 async def test_key_is_only_a_bearer_token_and_scrubbed_from_reasons(server):
     server.script = lambda request: Reply(status=500, error_message=f"upstream said key={KEY}")
     progress = Recorder()

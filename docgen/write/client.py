@@ -97,6 +97,7 @@ class _State:
     rejected: set[str] = field(default_factory=set)  # optional request fields it refused
     failures: int = 0  # consecutive
     down: bool = False
+    down_reason: str = ""
 
 
 class _SSE:
@@ -321,7 +322,8 @@ class ChatClient:
         """One answer for ``messages``; raises :class:`TransportError` when every attempt failed."""
         requests = retries = 0
         attempt = 0
-        reason = "no endpoint available"
+        reason = "; ".join(s.down_reason for s in self._states if s.down_reason)
+        reason = reason or "no endpoint available"
         while attempt < self._max_attempts:
             state = self._pick()
             if state is None:
@@ -340,6 +342,7 @@ class ChatClient:
             except _EndpointDown as exc:
                 reason = self.scrub(f"{state.endpoint.label}: {exc}")
                 state.down = True
+                state.down_reason = reason
                 if self._pick() is None:
                     break
                 retries += 1
