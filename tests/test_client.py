@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 import pytest
@@ -274,18 +275,20 @@ async def test_key_is_only_a_bearer_token_and_scrubbed_from_reasons(server):
         assert KEY not in repr(others) and KEY.encode() not in request.raw
 
 
-async def test_concurrency_bound_and_wall_time(server):
+@pytest.mark.parametrize(("concurrency", "units"), [(4, 16), (12, 40)])
+async def test_concurrency_bound_and_wall_time(server, concurrency, units):
     server.latency = 0.15
-    client = make_client(server, concurrency=4)
+    client = make_client(server, concurrency=concurrency)  # 12: two pools of connections
     started = time.monotonic()
     try:
-        results = await asyncio.gather(*(client.complete(f"u{i}", MESSAGES) for i in range(16)))
+        results = await asyncio.gather(*(client.complete(f"u{i}", MESSAGES) for i in range(units)))
     finally:
         await client.aclose()
     elapsed = time.monotonic() - started
-    assert len(results) == 16
-    assert server.max_in_flight == 4
-    assert 0.6 <= elapsed < 0.6 * 1.5  # ceil(16 / 4) x 0.15 s, with room for a slow CI box
+    assert len(results) == units
+    assert server.max_in_flight == concurrency
+    ideal = math.ceil(units / concurrency) * 0.15
+    assert ideal <= elapsed < ideal * 1.5  # with room for a slow CI box
 
 
 async def test_backoff_sleep_does_not_hold_a_slot(server):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import random
 import ssl
 import time
@@ -45,6 +46,9 @@ __all__ = ["ChatClient", "Completion", "TransportError"]
 _RETRY_STATUS = frozenset({408, 409, 429})
 _ENDPOINT_FATAL = frozenset({401, 403, 404})
 _MAX_REASON = 300
+# Connections per client. The HTTP pool scans all its connections (a syscall each) whenever a
+# request starts or ends; several small pools keep that cost flat as --concurrency grows.
+_POOL_SIZE = 8
 _OPTIONAL = ("stream_options", "response_format", "max_tokens", "temperature")
 # words of a 400 that refuses a request field (not, say, a prompt over the context length)
 _REJECTION_WORDS = ("support", "unrecognized", "unknown", "extra", "permitted", "schema", "format")
@@ -93,11 +97,18 @@ class _State:
     """What we learned about one endpoint during this run."""
 
     endpoint: Endpoint
-    client: openai.AsyncOpenAI
+    clients: tuple[openai.AsyncOpenAI, ...]
+    turn: int = 0
     rejected: set[str] = field(default_factory=set)  # optional request fields it refused
     failures: int = 0  # consecutive
     down: bool = False
     down_reason: str = ""
+
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        """The next client, in turn (see ``_POOL_SIZE``)."""
+        self.turn = (self.turn + 1) % len(self.clients)
+        return self.clients[self.turn]
 
 
 class _SSE:
@@ -268,18 +279,22 @@ class ChatClient:
             key = ep.api_key(environ)
             if key != KEYLESS_PLACEHOLDER and len(key) >= 4:
                 self._secrets.append(key)
-            client = openai.AsyncOpenAI(
-                api_key=key,
-                base_url=ep.base_url,
-                max_retries=0,
-                timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
-                http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+            clients = tuple(
+                openai.AsyncOpenAI(
+                    api_key=key,
+                    base_url=ep.base_url,
+                    max_retries=0,
+                    timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
+                    http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+                )
+                for _ in range(math.ceil(max(1, concurrency) / _POOL_SIZE))
             )
-            self._states.append(_State(ep, client))
+            self._states.append(_State(ep, clients))
 
     async def aclose(self) -> None:
         for state in self._states:
-            await state.client.close()
+            for client in state.clients:
+                await client.close()
 
     def scrub(self, text: str) -> str:
         """``text`` on one line, shortened, with every configured key replaced by ``***``."""
