@@ -275,9 +275,9 @@ async def test_key_is_only_a_bearer_token_and_scrubbed_from_reasons(server):
         assert KEY not in repr(others) and KEY.encode() not in request.raw
 
 
-@pytest.mark.parametrize(("concurrency", "units"), [(4, 16), (12, 40)])
+@pytest.mark.parametrize(("concurrency", "units"), [(4, 12), (12, 36)])
 async def test_concurrency_bound_and_wall_time(server, concurrency, units):
-    server.latency = 0.15
+    server.latency = 0.2
     client = make_client(server, concurrency=concurrency)  # 12: two pools of connections
     started = time.monotonic()
     try:
@@ -287,8 +287,8 @@ async def test_concurrency_bound_and_wall_time(server, concurrency, units):
     elapsed = time.monotonic() - started
     assert len(results) == units
     assert server.max_in_flight == concurrency
-    ideal = math.ceil(units / concurrency) * 0.15
-    assert ideal <= elapsed < ideal * 1.5  # with room for a slow CI box
+    ideal = math.ceil(units / concurrency) * 0.2
+    assert ideal <= elapsed < ideal * 1.25 + 0.25  # room for a busy CI box; serial: 12x longer
 
 
 async def test_backoff_sleep_does_not_hold_a_slot(server):
