@@ -25,9 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 from docgen.config import Endpoint  # noqa: E402
+from docgen.extract import extract_source  # noqa: E402
 from docgen.model import DocSource, FunctionDoc  # noqa: E402
 from docgen.write.base import UnitContext  # noqa: E402
 from docgen.write.chat import ChatWriter  # noqa: E402
@@ -50,12 +50,6 @@ def build_module(units: int):
         f'def add_{i}(a: int, b: int = 1) -> int:\n    """Add."""\n    return a + b\n'
         for i in range(units)
     )
-    try:
-        from docgen.extract import extract_source
-    except ImportError:  # before the extract stage is merged: the tests' small ast builder
-        from chat_fixtures import make_module
-
-        return make_module(source, name="bench.many")
     return extract_source(source, module="bench.many", path="bench/many.py")
 
 
