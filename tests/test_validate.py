@@ -96,6 +96,9 @@ def test_runaway_repetition_is_caught(module):
     errors = validate(module.functions[0], answer, module=module, lang="ru")
     assert any("repeats itself" in e for e in errors)
     assert find_repetition("разные слова здесь без всякого повтора вообще") is None
+    answer = good()
+    answer["examples"] = [{"code": "print(load('a.json', strict=True))\n" * 8, "description": "x"}]
+    assert validate(module.functions[0], answer, module=module, lang="ru") == []
 
 
 def test_language_is_checked(module):

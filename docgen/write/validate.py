@@ -238,7 +238,7 @@ def validate(unit: Unit, answer: Any, *, module: ModuleInfo, lang: str) -> list[
     strings = list(_strings(answer))
     prose = _prose(strings)
     errors += _check_names(prose, _known_names(unit, module))
-    repeated = find_repetition(" ".join(s for _, s in strings))
+    repeated = find_repetition(" ".join(s for k, s in strings if k != "code"))
     if repeated:
         errors.append(f"the text repeats itself ({repeated!r} again and again)")
     errors += _check_language(prose, lang)
