@@ -32,7 +32,9 @@ __all__ = ["find_repetition", "schema_errors", "validate"]
 
 _MAX_FIELD = 6000
 _MAX_TOTAL = 24000
-_PROSE_KEYS = frozenset({"purpose", "details", "overview", "title", "description", "returns"})
+_PROSE_KEYS = frozenset(
+    {"purpose", "details", "overview", "title", "description", "returns", "entry_point"}
+)
 _PROSE_LISTS = frozenset({"steps"})
 _BACKTICKED = re.compile(r"(?<!`)`([^`\n]{1,80})`(?!`)")
 _DOTTED = re.compile(r"^[A-Za-z_][\w.]*(\(\))?$")
