@@ -86,7 +86,8 @@ class Console:
 
         Keys read (missing ones count as 0): ``units``, ``documented``, ``cached``,
         ``fallback``, ``failed``, ``skipped``, ``requests``, ``retries``, ``prompt_tokens``,
-        ``completion_tokens`` (also under a ``usage`` mapping), ``wall_time`` (seconds) and
+        ``completion_tokens`` (also under a ``usage`` mapping), ``wall_time`` (seconds),
+        ``modules``, ``modules_unchanged``, ``pages_written``, ``pages_removed`` and
         ``failures``: a list of ``{"uid", "reason"}`` or a mapping uid -> reason.
         """
         usage = report.get("usage") or {}
@@ -97,9 +98,15 @@ class Console:
 
         counts = ", ".join(
             f"{number(key)} {key}"
-            for key in ("documented", "cached", "fallback", "failed", "skipped")
+            for key in ("documented", "cached", "offline", "fallback", "failed", "skipped")
+            if number(key) or key in ("documented", "failed")
         )
         self._line(f"units {number('units')}: {counts}", "bold")
+        if "modules" in report:
+            self._line(
+                f"modules {number('modules')} documented, {number('modules_unchanged')} unchanged;"
+                f" pages {number('pages_written')} written, {number('pages_removed')} removed"
+            )
         self._line(
             f"requests {number('requests')}, retries {number('retries')}, tokens"
             f" {number('prompt_tokens')} prompt + {number('completion_tokens')} completion,"

@@ -420,3 +420,6 @@ class Page:
     module: str  # dotted module name ("" for the home page)
     rel_path: str  # POSIX path under the output directory ("reference/pkg/mod.md")
     text: str  # Markdown
+    source_hash: str = ""  # sha256 of the module file the page was made from
+    title: str = ""  # the module's title, for the home page of later partial runs
+    complete: bool = True  # False when a unit on it failed or fell back: rerun it next time

@@ -118,6 +118,11 @@ class Renderer:
             docs=dict(docs or {}),
         )
 
+    def nav_titles(self) -> dict[str, str]:
+        """The words the site stage puts in mkdocs.yml: nav sections and the palette toggle."""
+        keys = ("name", "home", "reference", "usage", "palette_dark", "palette_light")
+        return {key: self.catalog.t(f"site.{key}") for key in keys}
+
     def _render(self, name: str, **context: object) -> str:
         return tidy(self.env.get_template(name).render(**context))
 

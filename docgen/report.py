@@ -84,6 +84,24 @@ class RunReport:
             return EXIT_UNITS_FAILED
         return EXIT_OK
 
+    def summary(self) -> dict[str, Any]:
+        """The totals the console's closing summary shows."""
+        usage = self.usage
+        return {
+            "units": len(self.results),
+            **self.counts(),
+            "requests": usage.requests,
+            "retries": usage.retries,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "wall_time": self.wall_seconds,
+            "modules": self.modules,
+            "modules_unchanged": self.modules_skipped,
+            "pages_written": len(self.pages_written),
+            "pages_removed": len(self.pages_removed),
+            "failures": [{"uid": f.uid, "reason": f.reason} for f in self.failures()],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (``--format json``). Holds no secret: results carry no request data."""
         usage = self.usage

@@ -19,7 +19,7 @@ import secrets
 import stat
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -63,6 +63,8 @@ class ManifestEntry:
     kind: str
     source_hash: str  # sha256 of the module's source the page was made from ("" for home)
     sha256: str  # sha256 of the page as written
+    title: str = ""  # the module's title (reference pages)
+    complete: bool = True  # False: a unit on the page failed or fell back
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class Manifest:
 
     version: int
     pages: Mapping[str, ManifestEntry]
+    fingerprint: str = ""  # what else the pages depend on: docgen, templates, language, writer
 
     def outdated(self, source_hashes: Mapping[str, str]) -> tuple[str, ...]:
         """Pages made from a source that changed or is gone (module -> sha256 of now)."""
@@ -399,24 +402,37 @@ def read_manifest(out_dir: str) -> Manifest | None:
                 kind=str(e["kind"]),
                 source_hash=str(e["source_hash"]),
                 sha256=str(e["sha256"]),
+                title=str(e.get("title", "")),
+                complete=bool(e.get("complete", True)),
             )
             for rel, e in data["pages"].items()
             if _safe_rel(rel)
         }
-        return Manifest(version=int(data["version"]), pages=pages)
+        return Manifest(
+            version=int(data["version"]),
+            pages=pages,
+            fingerprint=str(data.get("fingerprint", "")),
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SiteError(f"not a docgen manifest: {exc!r}", path=path) from exc
 
 
-def _manifest_bytes(pages: Mapping[str, ManifestEntry]) -> bytes:
+def _manifest_bytes(
+    pages: Mapping[str, ManifestEntry], *, fingerprint: str, lang: str, template_hash: str
+) -> bytes:
     data = {
         "version": MANIFEST_VERSION,
+        "fingerprint": fingerprint,
+        "lang": lang,
+        "template_hash": template_hash,
         "pages": {
             rel: {
                 "module": e.module,
                 "kind": e.kind,
                 "source_hash": e.source_hash,
                 "sha256": e.sha256,
+                "title": e.title,
+                "complete": e.complete,
             }
             for rel, e in sorted(pages.items())
         },
@@ -444,6 +460,9 @@ def write_site(
     titles: Mapping[str, str] | None = None,
     source_hashes: Mapping[str, str] | None = None,
     overwrite: bool = False,
+    carry: Collection[str] = (),
+    fingerprint: str = "",
+    template_hash: str = "",
 ) -> SiteResult:
     """Write ``pages`` under ``out_dir``, remove stale ones, update mkdocs.yml and the manifest.
 
@@ -452,10 +471,31 @@ def write_site(
     ``overwrite``. A page from the last run that is not written now is removed when it is still
     as docgen wrote it (an edited one is kept and listed in ``kept``); emptied folders go too.
     ``titles`` holds the nav titles (``home``, ``reference``, ``usage``) and the palette toggle
-    labels (``palette_dark``, ``palette_light``); ``source_hashes`` maps module -> sha256.
+    labels (``palette_dark``, ``palette_light``); ``source_hashes`` maps module -> sha256 for
+    pages that carry none. ``carry`` names modules not rendered in this run (unchanged, or
+    outside ``--changed-since``) whose pages from the last run stay as they are, in the nav and
+    the manifest. ``fingerprint`` and ``template_hash`` are stored in the manifest for the next
+    run and ``docgen check`` to compare.
     """
     titles = titles or {}
     hashes = source_hashes or {}
+    try:
+        old = read_manifest(out_dir)
+        manifest_warning = ""
+    except SiteError as exc:
+        manifest_warning = f"{exc}; starting a new one"
+        old = None
+    previous = dict(old.pages) if old else {}
+    rendered = {page.module for page in pages}
+    carried = {
+        rel: entry
+        for rel, entry in previous.items()
+        if entry.module in carry and entry.module not in rendered
+    }
+    pages = [
+        *pages,
+        *(Page(PageKind(e.kind), e.module, rel, "") for rel, e in carried.items()),
+    ]
     seen: set[str] = set()
     for page in pages:
         if not _safe_rel(page.rel_path) or not page.rel_path.endswith(".md"):
@@ -467,18 +507,16 @@ def write_site(
     yml_text, yml_new, warnings = _plan_mkdocs_yml(
         mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=nav, titles=titles
     )
-    try:
-        old = read_manifest(out_dir)
-    except SiteError as exc:
-        warnings.append(f"{exc}; starting a new one")
-        old = None
-    previous = dict(old.pages) if old else {}
+    if manifest_warning:
+        warnings.append(manifest_warning)
 
     written: list[str] = []
     unchanged: list[str] = []
     kept: list[str] = []
-    entries: dict[str, ManifestEntry] = {}
+    entries: dict[str, ManifestEntry] = dict(carried)
     for page in sorted(pages, key=lambda p: p.rel_path):
+        if page.rel_path in carried:
+            continue
         data = page.text.encode("utf-8")
         target = os.path.join(out_dir, *page.rel_path.split("/"))
         if page.rel_path not in previous and not overwrite and os.path.exists(target):
@@ -495,8 +533,10 @@ def write_site(
         entries[page.rel_path] = ManifestEntry(
             module=page.module,
             kind=str(page.kind),
-            source_hash=hashes.get(page.module, ""),
+            source_hash=page.source_hash or hashes.get(page.module, ""),
             sha256=_sha256(data),
+            title=page.title,
+            complete=page.complete,
         )
 
     removed: list[str] = []
@@ -521,7 +561,10 @@ def write_site(
         removed.append(rel)
         _prune_empty(os.path.dirname(target), out_dir)
 
-    _write_atomic(os.path.join(out_dir, MANIFEST_NAME), _manifest_bytes(entries))
+    _write_atomic(
+        os.path.join(out_dir, MANIFEST_NAME),
+        _manifest_bytes(entries, fingerprint=fingerprint, lang=lang, template_hash=template_hash),
+    )
     yml_changed = _write_atomic(mkdocs_yml, yml_text.encode("utf-8"))
     status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
     return SiteResult(
@@ -540,6 +583,7 @@ def build_site(mkdocs_yml: str, *, strict: bool = True) -> int:
     if strict:
         command.insert(4, "--strict")
     try:
-        return subprocess.run(command, check=False).returncode
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        return subprocess.run(command, check=False, env=env).returncode
     except OSError as exc:
         raise SiteError(f"cannot run mkdocs: {exc}", path=mkdocs_yml) from exc

@@ -1,0 +1,88 @@
+"""Which Python files changed since a git ref, for ``--changed-since REF`` in CI.
+
+"Changed" is everything a reviewer would see: commits since the point where the current branch
+left REF (``git merge-base REF HEAD``, so a moving ``origin/main`` does not drag in other
+people's changes), plus staged and unstaged edits and untracked files that are not ignored.
+Deleted files are left out: there is nothing to document. Only ``git`` itself is run; any problem
+(no git, not a repository, an unknown ref) is one clear :class:`~docgen.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from pathlib import Path
+
+from docgen.errors import InputError
+
+__all__ = ["changed_files"]
+
+
+def _git(args: list[str], cwd: str | Path) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+            check=False,
+        )
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    except NotADirectoryError:
+        raise InputError("not a directory", path=str(cwd)) from None
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise _GitFailed(lines[-1] if lines else f"git {args[0]} failed")
+    return done.stdout
+
+
+class _GitFailed(Exception):
+    pass
+
+
+def _names(output: str) -> list[str]:
+    return [name for name in output.split("\0") if name]
+
+
+def changed_files(ref: str, *, cwd: str = ".") -> frozenset[str]:
+    """Absolute resolved paths of the ``.py`` files changed since ``ref`` (see module doc)."""
+    if not Path(cwd).is_dir():
+        raise InputError("not a directory", path=cwd)
+    try:
+        top = _git(["rev-parse", "--show-toplevel"], cwd).strip()
+    except _GitFailed:
+        raise InputError("not a git repository (needed by --changed-since)", path=cwd) from None
+    if ref.startswith("-"):
+        raise InputError(f"unknown git ref: {ref!r}")
+    try:
+        commit = _git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top
+        )
+    except _GitFailed:
+        raise InputError(
+            f"unknown git ref: {ref!r} (in CI, fetch history: actions/checkout with fetch-depth: 0)"
+        ) from None
+    base = commit.strip()
+    # no HEAD yet, or unrelated histories: compare with the ref itself
+    with contextlib.suppress(_GitFailed):
+        base = _git(["merge-base", base, "HEAD"], top).strip() or base
+    try:
+        names = _names(_git(["diff", "--name-only", "-z", "--no-renames", base], top))
+        names += _names(_git(["diff", "--name-only", "-z", "--no-renames", "--cached", base], top))
+        names += _names(_git(["ls-files", "-z", "--others", "--exclude-standard"], top))
+    except _GitFailed as err:
+        raise InputError(f"git failed: {err}") from None
+    root = Path(top)
+    out = set()
+    for name in names:
+        if not name.endswith(".py"):
+            continue
+        path = root / name
+        if path.is_file():  # deleted files are not documented
+            out.add(str(path.resolve()))
+    return frozenset(out)

@@ -1,0 +1,201 @@
+"""The command line end to end: main([...]) on small trees, exit codes, reruns, mkdocs build."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from docgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "chatbot"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder as the current directory, with no endpoint in the environment."""
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCGEN_MODEL", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(folder)): p.stat().st_mtime_ns
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_example_package_offline_then_strict_mkdocs_build(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(EXAMPLE)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("offline writer") == 1
+    for module in ("client", "history", "stream"):
+        assert (project / "docs" / "reference" / "chatbot" / f"{module}.md").is_file()
+        assert (project / "docs" / "usage" / "chatbot" / f"{module}.md").is_file()
+    assert (project / "docs" / "reference" / "chatbot" / "index.md").is_file()
+    reference = (project / "docs" / "reference" / "chatbot" / "client.md").read_text("utf-8")
+    assert reference.startswith("# Модуль `chatbot.client`")
+    assert "## Точка входа" in reference
+    usage = (project / "docs" / "usage" / "chatbot" / "client.md").read_text("utf-8")
+    for heading in ("## Описание", "## Шаги выполнения", "## Пример использования"):
+        assert heading in usage
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.yml"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert build.returncode == 0, build.stderr
+    assert (project / "site" / "reference" / "chatbot" / "client" / "index.html").is_file()
+
+
+def test_rerun_on_unchanged_code_touches_no_file(project: Path) -> None:
+    src = write(project / "src" / "calc.py", "def add(a: int, b: int) -> int:\n    return a + b\n")
+    assert main([str(src.parent)]) == 0
+    before = snapshot(project / "docs") | {
+        "mkdocs.yml": (project / "mkdocs.yml").stat().st_mtime_ns
+    }
+    assert main([str(src.parent)]) == 0
+    after = snapshot(project / "docs") | {"mkdocs.yml": (project / "mkdocs.yml").stat().st_mtime_ns}
+    assert after == before
+
+
+def test_editing_one_module_rewrites_only_its_pages(project: Path) -> None:
+    write(project / "src" / "a.py", "def f():\n    return 1\n")
+    write(project / "src" / "b.py", "def g():\n    return 2\n")
+    assert main(["src"]) == 0
+    before = snapshot(project / "docs")
+    write(project / "src" / "a.py", "def f():\n    return 3\n")
+    assert main(["src", "--format", "json"]) == 0
+    after = snapshot(project / "docs")
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed <= {"reference/a.md", "usage/a.md", ".docgen-manifest.json"}
+    assert "reference/a.md" in changed
+    assert after["reference/b.md"] == before["reference/b.md"]
+
+
+def test_json_report_on_stdout_human_output_on_stderr(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / "src" / "m.py", "def f(x):\n    return x\n")
+    write(project / "src" / "broken.py", "def f(:\n")
+    assert main(["src", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["counts"]["offline"] == 2  # the module and its function
+    assert {u["uid"] for u in report["units"]} == {"m", "m:f"}
+    assert report["problems"][0]["path"].endswith("broken.py")
+    assert report["problems"][0]["line"] == 1
+    assert "broken.py:1:" in captured.err
+
+
+def test_bad_input_is_one_line_and_the_rest_is_documented(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / "src" / "good.py", "X = 1\n")
+    write(project / "src" / "syntax.py", "x = (\n")
+    (project / "src" / "nul.py").write_bytes(b"x = 1\x00\n")
+    (project / "src" / "latin.py").write_bytes(b"s = '\xff\xfe'\n")
+    assert main(["src"]) == 0
+    err = capsys.readouterr().err
+    for name in ("syntax.py", "nul.py", "latin.py"):
+        lines = [line for line in err.splitlines() if name in line]
+        assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert (project / "docs" / "reference" / "good.md").is_file()
+    assert main(["src", "--strict"]) == 1
+
+
+def test_nothing_documented_is_exit_1(project: Path) -> None:
+    write(project / "src" / "syntax.py", "def (\n")
+    assert main(["src"]) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["missing-folder"],
+        ["--lang", "de", "."],
+        ["--no-such-flag", "."],
+        ["--concurrency", "0", "."],
+    ],
+)
+def test_user_errors_are_one_line_exit_1(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("docgen ")
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--base-url" in out and "examples:" in out and "exit codes" in out
+
+
+def test_check_gates_stale_pages(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(project / "src" / "m.py", "def f():\n    pass\n")
+    assert main(["check", "src"]) == 1
+    assert main(["src"]) == 0
+    assert main(["check", "src"]) == 0
+    write(src, "def f():\n    return 1\n")
+    capsys.readouterr()
+    assert main(["check", "src"]) == 1
+    assert "stale: m" in capsys.readouterr().out
+
+
+def test_lang_en_and_user_template_override(project: Path) -> None:
+    write(project / "src" / "m.py", '"""Tools."""\n\ndef f():\n    pass\n')
+    write(
+        project / "tpl" / "reference.md.j2",
+        '{% extends "default/reference.md.j2" %}\n{% block overview %}CUSTOM OVERVIEW\n\n'
+        "{% endblock %}\n",
+    )
+    assert main(["src", "--lang", "en", "--templates", "tpl"]) == 0
+    page = (project / "docs" / "reference" / "m.md").read_text("utf-8")
+    assert page.startswith("# Module `m`")
+    assert "CUSTOM OVERVIEW" in page
+
+
+def test_changed_since_documents_only_changed_files(project: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    write(project / "src" / "a.py", "def f():\n    pass\n")
+    write(project / "src" / "b.py", "def g():\n    pass\n")
+    git("add", "-A")
+    git("commit", "-qm", "one")
+    write(project / "src" / "b.py", "def g():\n    return 2\n")
+    assert main(["src", "--changed-since", "HEAD"]) == 0
+    assert (project / "docs" / "reference" / "b.md").is_file()
+    assert not (project / "docs" / "reference" / "a.md").exists()
+    assert main(["src"]) == 0  # now everything; a later changed-since run keeps a's pages
+    write(project / "src" / "b.py", "def g():\n    return 3\n")
+    assert main(["src", "--changed-since", "HEAD"]) == 0
+    assert (project / "docs" / "reference" / "a.md").is_file()
+    nav = (project / "mkdocs.yml").read_text("utf-8")
+    assert "reference/a.md" in nav and "reference/b.md" in nav
