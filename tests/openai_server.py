@@ -20,16 +20,18 @@ Usage::
 
 What each request gets, first match wins: the next queued :class:`Reply` (``queue``), else
 ``script(request)`` when a callable was given, else ``Reply()`` with the default content (a string,
-or a callable taking the :class:`Recorded` request). Server-wide switches imitate servers that
-reject optional fields (``reject_response_format``, ``reject_stream_options``: a 400 naming the
-field) or ignore them (``ignore_stream_options``: no usage chunk). A :class:`Reply` can add
-latency, an error status with ``Retry-After``, an ``{"error": ...}`` event inside an HTTP 200
-stream (as gpt4free sends), a disconnect in the middle of the stream, a stream closed without
-``[DONE]``, SSE comments, a finish reason (``"length"``) or a raw body (malformed JSON).
+or a callable taking the :class:`Recorded` request; :func:`auto_answer` writes a valid docgen
+answer for any unit, for end-to-end runs: ``FakeOpenAI(content=auto_answer)``). Server-wide
+switches imitate servers that reject optional fields (``reject_response_format``,
+``reject_stream_options``: a 400 naming the field) or ignore them (``ignore_stream_options``: no
+usage chunk). A :class:`Reply` can add latency, an error status with ``Retry-After``, an
+``{"error": ...}`` event inside an HTTP 200 stream (as gpt4free sends), a disconnect in the middle
+of the stream, a stream closed without ``[DONE]``, SSE comments, a finish reason (``"length"``) or
+a raw body (malformed JSON).
 
 The server binds 127.0.0.1 on a free port, runs in daemon threads, wakes any sleeping handler
 when stopped, and stops itself after ``lifetime`` seconds in any case. Run as a program
-(``python -m tests.openai_server --latency 1.0 --content-file answer.json``) it prints its URL and
+(``cd tests; python -m openai_server --latency 1.0``) it prints its URL and
 serves until its standard input closes.
 """
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import re
 import socket
 import sys
 import threading
@@ -47,7 +50,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeOpenAI", "Recorded", "Reply"]
+__all__ = ["FakeOpenAI", "Recorded", "Reply", "auto_answer"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,70 @@ class Recorded:
         if not isinstance(self.body, dict):
             return ""
         return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", ()))
+
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def auto_answer(request: Recorded) -> str:
+    """A valid docgen answer for whatever unit the request asks about (for end-to-end runs).
+
+    The unit kind comes from the ``response_format`` schema name, else from the JSON shape the
+    system prompt shows; parameter and exception names from the ``"params"``/``"raises"`` lines of
+    docgen's prompt. Russian prose when the prompt is Russian.
+    """
+    body = request.body if isinstance(request.body, dict) else {}
+    prompt = request.prompt
+    ru = bool(re.search(r"[а-яА-Я]", prompt))
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("name", "")
+    if not schema:
+        schema = (
+            "module_doc"
+            if '"overview"' in prompt
+            else ("class_doc" if '"attributes"' in prompt else "function_doc")
+        )
+
+    def names(field: str) -> list[str]:
+        for line in prompt.splitlines():
+            if line.startswith(f'- "{field}":'):
+                return _BACKTICKED.findall(line)
+        return []
+
+    text = (
+        "Эта часть кода выполняет свою задачу и возвращает результат вызывающему коду."
+        if ru
+        else "This part of the code does its job and gives the result back to its caller."
+    )
+    short = "значение, которое нужно для работы" if ru else "a value it needs to work"
+    example = {"code": "print(1)", "description": short}
+    if schema == "module_doc":
+        answer: dict[str, Any] = {
+            "title": "для работы с данными" if ru else "for working with data",
+            "overview": text,
+            "details": text,
+            "steps": [text],
+            "usage_example": example,
+            "entry_point": text,
+        }
+    elif schema == "class_doc":
+        answer = {
+            "purpose": text,
+            "details": text,
+            "attributes": [
+                {"name": n, "description": f"`{n}`: {short}"} for n in names("attributes")
+            ],
+            "examples": [example],
+        }
+    else:
+        answer = {
+            "purpose": text,
+            "params": [{"name": n, "description": f"`{n}`: {short}"} for n in names("params")],
+            "returns": short,
+            "raises": [{"exception": n, "description": f"`{n}`: {short}"} for n in names("raises")],
+            "steps": [text],
+            "examples": [example],
+        }
+    return json.dumps(answer, ensure_ascii=False)
 
 
 class FakeOpenAI:
@@ -370,11 +437,11 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.0)
-    parser.add_argument("--content-file", help="file whose text is every answer")
+    parser.add_argument("--content-file", help="file whose text is every answer (default: auto)")
     parser.add_argument("--chunks", type=int, default=6)
     parser.add_argument("--lifetime", type=float, default=600.0)
     args = parser.parse_args(argv)
-    content = '{"answer": "ok"}'
+    content: str | Callable[[Recorded], str] = auto_answer
     if args.content_file:
         with open(args.content_file, encoding="utf-8") as fh:
             content = fh.read()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from chat_fixtures import context_for, make_module, offline_stub
-from openai_server import FakeOpenAI, Reply
+from openai_server import FakeOpenAI, Reply, auto_answer
 
 from docgen.config import Endpoint
 from docgen.model import DocSource, Documented, Failed, FunctionDoc, ModuleDoc
@@ -280,6 +280,34 @@ async def test_with_the_real_extractor_and_offline_writer(server):
         "strict",
     ]
     assert bad.source is DocSource.FALLBACK and bad.doc == offline.document(fn, context)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+async def test_auto_answers_document_every_unit_kind(lang):
+    from docgen.context import units_of
+
+    mod = make_module(
+        """
+        class Store:
+            path: str = "db.json"
+
+            def get(self, key, default=None):
+                if not key:
+                    raise KeyError(key)
+                return default
+
+        def main(argv=None):
+            return 0
+
+        if __name__ == "__main__":
+            main()
+        """
+    )
+    with FakeOpenAI(content=auto_answer) as srv:
+        async with writer(srv, lang=lang) as w:
+            results = [await w.write(u, context_for(mod, lang)) for u in units_of(mod)]
+    assert [r.source for r in results] == [DocSource.MODEL] * 4, [r.reason for r in results]
+    assert len(srv.requests) == 4
 
 
 # -- prompts ----------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "answer") -
     return []
 
 
-def find_repetition(text: str, *, size: int = 6, limit: int = 4) -> str | None:
+def find_repetition(text: str, *, size: int = 8, limit: int = 5) -> str | None:
     """A run of ``size`` words that occurs more than ``limit`` times, if any (a looping model)."""
     words = _WORD.findall(text.lower())
     if len(words) < size * limit:
