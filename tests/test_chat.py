@@ -194,6 +194,13 @@ async def test_a_broken_fallback_never_raises(server, module):
     assert isinstance(result, Failed) and result.doc is None
 
 
+async def test_an_internal_error_is_a_failed_unit_not_a_crash(server, module):
+    result = await write_one(server, module, lang="xx")  # no prompt templates for it
+    assert isinstance(result, Failed) and result.reason.startswith("internal error: ValueError")
+    assert result.doc == offline_stub(module.functions[0], None)
+    assert not server.requests
+
+
 async def test_module_unit_uses_module_schema(server, module):
     answer = {"title": "для настроек", "overview": "Модуль читает файл настроек в формате JSON.",
               "details": "Подробности.", "steps": ["Вызвать `load`."],

@@ -263,11 +263,12 @@ async def test_a_rejected_key_is_reported_for_every_later_unit(server):
 
 
 async def test_key_is_only_a_bearer_token_and_scrubbed_from_reasons(server):
-    server.script = lambda request: Reply(status=500, error_message=f"upstream said key={KEY}")
+    server.script = lambda request: Reply(status=500, error_message=f"said \x1b[31mkey={KEY}")
     progress = Recorder()
     with pytest.raises(TransportError) as err:
         await complete(make_client(server, max_attempts=2, progress=progress))
     assert KEY not in err.value.reason and "***" in err.value.reason
+    assert "\x1b" not in err.value.reason
     assert KEY not in str(err.value) and KEY not in repr(progress.events)
     for request in server.requests:
         assert request.headers["authorization"] == f"Bearer {KEY}"

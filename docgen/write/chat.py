@@ -16,6 +16,7 @@ Only ``asyncio.CancelledError`` escapes, so Ctrl-C still stops a run.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -111,8 +112,10 @@ class ChatWriter:
         except TransportError as exc:
             result = Failed(uid, exc.reason, doc=self._offline(unit, context), usage=exc.usage)
         except Exception as exc:  # a bug must not take the run down; report it on the unit
-            log.exception("chat writer failed for %s", uid)
             reason = self._client.scrub(f"internal error: {type(exc).__name__}: {exc}")
+            log.error("%s: %s", uid, reason)
+            trace = "".join(traceback.format_exception(exc))
+            log.debug("%s", self._client.scrub(trace, limit=None))
             result = Failed(uid, reason, doc=self._offline(unit, context))
         self._progress.unit_finished(result, result.usage)
         return result
@@ -135,7 +138,7 @@ class ChatWriter:
             answer, problems = self._check(unit, context, completion)
         if problems:
             doc = self._offline(unit, context)
-            reason = "invalid answer: " + "; ".join(problems[:3])
+            reason = self._client.scrub("invalid answer: " + "; ".join(problems[:3]))
             if doc is None:
                 return Failed(uid, reason, usage=usage)
             return Documented(uid, doc, DocSource.FALLBACK, usage, reason=reason)

@@ -25,6 +25,7 @@ import email.utils
 import json
 import math
 import random
+import re
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -46,6 +47,7 @@ __all__ = ["ChatClient", "Completion", "TransportError"]
 _RETRY_STATUS = frozenset({408, 409, 429})
 _ENDPOINT_FATAL = frozenset({401, 403, 404})
 _MAX_REASON = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Connections per client. The HTTP pool scans all its connections (a syscall each) whenever a
 # request starts or ends; several small pools keep that cost flat as --concurrency grows.
 _POOL_SIZE = 8
@@ -296,12 +298,16 @@ class ChatClient:
             for client in state.clients:
                 await client.close()
 
-    def scrub(self, text: str) -> str:
-        """``text`` on one line, shortened, with every configured key replaced by ``***``."""
+    def scrub(self, text: str, *, limit: int | None = _MAX_REASON) -> str:
+        """``text`` with every configured key replaced by ``***`` and no control characters
+        (terminal escapes from a server or a model); with a ``limit``, also on one line and
+        shortened."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        text = " ".join(text.split())
-        return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+        if limit is None:
+            return _CONTROL.sub("", text)
+        text = " ".join(_CONTROL.sub("", text).split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # ----------------------------------------------------------------------------------------
 
