@@ -343,6 +343,19 @@ def test_huge_source_is_cut_in_the_middle():
     assert truncate_middle("short", 100) == "short"
 
 
+def test_user_prompt_templates_replace_bundled_ones(tmp_path, module):
+    from docgen.write.prompts import prompt_version
+
+    (tmp_path / "prompts" / "ru").mkdir(parents=True)
+    (tmp_path / "prompts" / "ru" / "system.j2").write_text("СВОЙ СИСТЕМНЫЙ {{ shape }}")
+    messages = build_messages(
+        module.functions[0], context_for(module), lang="ru", templates=str(tmp_path)
+    )
+    assert messages[0]["content"].startswith("СВОЙ СИСТЕМНЫЙ {")
+    assert module.functions[0].source in messages[1]["content"]  # the rest stay bundled
+    assert prompt_version(str(tmp_path)) != PROMPT_VERSION == prompt_version()
+
+
 def test_prompt_version_and_estimate():
     assert len(PROMPT_VERSION) == 16
     assert estimate_tokens("") == 0 and estimate_tokens("abcd") == 2

@@ -51,11 +51,14 @@ class ChatWriter:
         fallback: Callable[[Unit, UnitContext], Doc],
         progress: Progress | None = None,
         environ: Mapping[str, str] | None = None,
+        templates: str | None = None,
         **client_options: Any,
     ) -> None:
-        """``client_options`` go to :class:`~docgen.write.client.ChatClient` (``stream``,
-        ``backoff_base``, ``breaker_threshold``, ``max_tokens``, ...)."""
+        """``templates`` is the user's template folder (its ``prompts/<lang>/`` files replace
+        the bundled prompts); ``client_options`` go to :class:`~docgen.write.client.ChatClient`
+        (``stream``, ``backoff_base``, ``breaker_threshold``, ``max_tokens``, ...)."""
         self.lang = lang
+        self._templates = templates
         self._fallback = fallback
         self._progress = progress or NullProgress()
         self._client = ChatClient(
@@ -123,13 +126,15 @@ class ChatWriter:
     async def _write(self, unit: Unit, context: UnitContext) -> UnitResult:
         uid = unit.uid
         schema = schema_for(unit)
-        messages = build_messages(unit, context, lang=self.lang)
+        messages = build_messages(unit, context, lang=self.lang, templates=self._templates)
         completion = await self._client.complete(uid, messages, schema=schema)
         usage = completion.usage
         answer, problems = self._check(unit, context, completion)
         if problems:
             log.info("%s: re-asking after %d problem(s): %s", uid, len(problems), problems[0])
-            retry = build_messages(unit, context, lang=self.lang, errors=problems)
+            retry = build_messages(
+                unit, context, lang=self.lang, errors=problems, templates=self._templates
+            )
             try:
                 completion = await self._client.complete(uid, retry, schema=schema, announce=False)
             except TransportError as exc:

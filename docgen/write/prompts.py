@@ -27,7 +27,14 @@ from docgen.resources import templates_dir
 from docgen.write.answer import code_params, code_raises, returns_something, schema_for
 from docgen.write.base import UnitContext
 
-__all__ = ["DEFAULT_BUDGET", "PROMPT_VERSION", "build_messages", "estimate_tokens", "prompts_dir"]
+__all__ = [
+    "DEFAULT_BUDGET",
+    "PROMPT_VERSION",
+    "build_messages",
+    "estimate_tokens",
+    "prompt_version",
+    "prompts_dir",
+]
 
 DEFAULT_BUDGET = 6000  # tokens for one request's prompt
 _CHARS_PER_TOKEN = 3  # code and Russian text both average close to three characters a token
@@ -56,25 +63,36 @@ def prompts_dir() -> Path:
         raise
 
 
-def _prompt_version() -> str:
+def prompt_version(templates: str | None = None) -> str:
+    """A hash of the prompt templates' text: the bundled ones, and ``templates/prompts`` of the
+    user's ``--templates`` folder when it has one."""
     digest = hashlib.sha256()
-    root = prompts_dir()
-    for path in sorted(root.rglob("*.j2")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(b"\0" + path.read_bytes() + b"\0")
+    roots = [prompts_dir()]
+    if templates:
+        roots.append(Path(templates) / "prompts")
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*.j2")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
-PROMPT_VERSION: str = _prompt_version()
+PROMPT_VERSION: str = prompt_version()
 
 
-@lru_cache(maxsize=4)
-def _environment(lang: str) -> jinja2.Environment:
+@lru_cache(maxsize=8)
+def _environment(lang: str, templates: str | None = None) -> jinja2.Environment:
     folder = prompts_dir() / lang
     if not folder.is_dir():
         raise ValueError(f"no prompt templates for language {lang!r}")
+    loaders: list[jinja2.BaseLoader] = []
+    if templates and (Path(templates) / "prompts" / lang).is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(Path(templates) / "prompts" / lang)))
+    loaders.append(jinja2.FileSystemLoader(str(folder)))
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
@@ -154,9 +172,13 @@ def build_messages(
     lang: str,
     errors: Sequence[str] = (),
     budget: int = DEFAULT_BUDGET,
+    templates: str | None = None,
 ) -> list[dict[str, str]]:
-    """The chat messages asking for ``unit``'s doc; with ``errors``, a repair request follows."""
-    env = _environment(lang)
+    """The chat messages asking for ``unit``'s doc; with ``errors``, a repair request follows.
+
+    ``templates`` is the user's ``--templates`` folder: a ``prompts/<lang>/<name>.j2`` there
+    replaces the bundled prompt of that name."""
+    env = _environment(lang, templates)
     _, schema = schema_for(unit)
     system = env.get_template("system.j2").render(shape=_shape(schema))
     max_chars = budget * _CHARS_PER_TOKEN - len(system)
