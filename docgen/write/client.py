@@ -409,9 +409,9 @@ class ChatClient:
         }
         rejected = state.rejected
         if self._temperature is not None and "temperature" not in rejected:
-            kwargs["temperature"] = self._temperature
+            extra["temperature"] = self._temperature
         if self._max_tokens and "max_tokens" not in rejected:
-            kwargs["max_tokens"] = self._max_tokens
+            extra["max_tokens"] = self._max_tokens
         if schema is not None and "response_format" not in rejected:
             name, body = schema
             extra["response_format"] = {

@@ -24,7 +24,15 @@ import jinja2
 from docgen.context import signature
 from docgen.model import ClassInfo, ModuleInfo, Unit
 from docgen.resources import templates_dir
-from docgen.write.answer import code_params, code_raises, returns_something, schema_for
+from docgen.write.answer import (
+    CLASS_SCHEMA,
+    FUNCTION_SCHEMA,
+    MODULE_SCHEMA,
+    code_params,
+    code_raises,
+    returns_something,
+    schema_for,
+)
 from docgen.write.base import UnitContext
 
 __all__ = [
@@ -38,7 +46,7 @@ __all__ = [
 
 DEFAULT_BUDGET = 6000  # tokens for one request's prompt
 _CHARS_PER_TOKEN = 3  # code and Russian text both average close to three characters a token
-_TEMPLATES = ("system.j2", "function.j2", "class.j2", "module.j2", "repair.j2")
+_SCHEMAS = {"function_doc": FUNCTION_SCHEMA, "class_doc": CLASS_SCHEMA, "module_doc": MODULE_SCHEMA}
 
 
 def estimate_tokens(text: str) -> int:
@@ -130,7 +138,13 @@ def truncate_middle(text: str, max_chars: int) -> str:
     return "\n".join([*head, marker, *reversed(tail)])
 
 
-def _shape(schema: dict[str, Any]) -> str:
+@lru_cache(maxsize=8)
+def _shape(name: str) -> str:
+    """The answer's shape for schema ``name``, as a compact JSON example."""
+    return _sample_json(_SCHEMAS[name])
+
+
+def _sample_json(schema: dict[str, Any]) -> str:
     """A compact JSON example of the answer's shape, for endpoints without response_format."""
 
     def sample(s: dict[str, Any]) -> Any:
@@ -179,8 +193,9 @@ def build_messages(
     ``templates`` is the user's ``--templates`` folder: a ``prompts/<lang>/<name>.j2`` there
     replaces the bundled prompt of that name."""
     env = _environment(lang, templates)
-    _, schema = schema_for(unit)
-    system = env.get_template("system.j2").render(shape=_shape(schema))
+    name, _ = schema_for(unit)
+    shape = _shape(name)
+    system = env.get_template("system.j2").render(shape=shape)
     max_chars = budget * _CHARS_PER_TOKEN - len(system)
     overview = truncate_middle(context.module_overview.strip(), min(1500, max_chars // 8))
     callees = _fit_list(context.callees, max_chars // 6)
@@ -189,7 +204,7 @@ def build_messages(
         "path": context.module.path,
         "overview": overview,
         "callees": callees,
-        "shape": _shape(schema),
+        "shape": shape,
     }
     if isinstance(unit, ModuleInfo):
         outline = _fit_list(_outline(unit), max_chars // 6)
@@ -224,6 +239,6 @@ def build_messages(
         )
     messages = [{"role": "system", "content": system}, {"role": "user", "content": text}]
     if errors:
-        repair = env.get_template("repair.j2").render(errors=list(errors), shape=_shape(schema))
+        repair = env.get_template("repair.j2").render(errors=list(errors), shape=shape)
         messages.append({"role": "user", "content": repair})
     return messages
