@@ -81,6 +81,8 @@ def mask(module: cst.Module, text: str) -> Masked:
     """
     state = _OffsetState(module)
     module._codegen(state)
+    if "".join(state.tokens) != text:  # a libcst round-trip bug would shift every span
+        raise ValueError("libcst does not reproduce this file exactly")
     line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
     pieces: list[str] = []
     type_params: dict[int, str] = {}

@@ -11,8 +11,8 @@ import ast
 import io
 import re
 import tokenize
+from itertools import accumulate
 
-_NEWLINE = re.compile(rb"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 LABEL_WIDTH = 80
 
@@ -29,7 +29,9 @@ def decode(data: bytes) -> str:
 
 def one_line(text: str, width: int = LABEL_WIDTH) -> str:
     """Collapse whitespace runs (newlines included) to one space and cut to ``width`` with "…"."""
-    text = _SPACES.sub(" ", text).strip()
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        text = _SPACES.sub(" ", text)
+    text = text.strip()
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -41,9 +43,8 @@ class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
         self.data = text.encode("utf-8", "surrogatepass")
-        starts = [0]
-        starts.extend(m.end() for m in _NEWLINE.finditer(self.data))
-        self.starts = starts
+        # bytes.splitlines breaks at \n, \r\n and \r only: the line breaks of Python source.
+        self.starts = [0, *accumulate(map(len, self.data.splitlines(keepends=True)))]
 
     @property
     def line_count(self) -> int:

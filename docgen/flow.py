@@ -9,6 +9,7 @@ Labels are one-line source text; calls are the callee as written (``self.client.
 from __future__ import annotations
 
 import ast
+import sys
 
 from docgen.extract_text import SourceText, one_line
 from docgen.model import Call, FlowBranch, FlowKind, FlowNode, Raise
@@ -21,6 +22,28 @@ _SIMPLE = {
     ast.Continue: FlowKind.CONTINUE,
     ast.Assert: FlowKind.ASSERT,
 }
+
+
+# Fields that never hold a node (or hold nodes that cannot contain a call).
+_SCALARS = frozenset(
+    (
+        "ctx",
+        "id",
+        "attr",
+        "arg",
+        "module",
+        "level",
+        "kind",
+        "conversion",
+        "is_async",
+        "type_comment",
+    )
+)
+_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: (), ast.Name: ()}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    return tuple(name for name in getattr(kind, "_fields", ()) if name not in _SCALARS)
 
 
 class Facts:
@@ -44,7 +67,8 @@ def callee(src: SourceText, func: ast.expr) -> str:
         node = node.value
     if type(node) is ast.Name:
         parts.append(node.id)
-        return ".".join(reversed(parts))
+        # Interned: the same few names recur, and pickle then sends each once per chunk.
+        return sys.intern(".".join(reversed(parts)))
     return one_line(src.of(func))
 
 
@@ -62,24 +86,33 @@ class FlowBuilder:
 
     def calls_in(self, *roots: ast.AST | None) -> tuple[str, ...]:
         """Callees in ``roots`` (lambdas and comprehensions included), in source order."""
-        found: list[tuple[int, int, str]] = []
-        facts = self.facts
-        for root in roots:
-            if root is None:
-                continue
-            for node in ast.walk(root):
-                kind = type(node)
-                if kind is ast.Call:
-                    found.append(
-                        (node.lineno, node.col_offset, callee(self.src, node.func))  # type: ignore[attr-defined]
-                    )
-                elif kind in _YIELDS:
-                    facts.yields = True
+        stack = [root for root in roots if root is not None]
+        found: list[ast.Call] = []
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        fields, node_type, call = _FIELDS, ast.AST, ast.Call
+        while stack:
+            node = pop()
+            kind = type(node)
+            if kind is call:
+                found.append(node)  # type: ignore[arg-type]
+            elif kind in _YIELDS:
+                self.facts.yields = True
+            names = fields.get(kind)
+            if names is None:
+                names = fields[kind] = _child_fields(kind)
+            for name in names:
+                value = getattr(node, name)
+                if type(value) is list:
+                    extend(value)
+                elif isinstance(value, node_type):
+                    push(value)
         if not found:
             return ()
-        found.sort(key=lambda item: (item[0], item[1]))
-        facts.calls.extend(Call(name, line) for line, _, name in found)
-        return tuple(name for _, _, name in found)
+        found.sort(key=lambda n: (n.lineno, n.col_offset))
+        src = self.src
+        names_found = tuple([callee(src, n.func) for n in found])
+        self.facts.calls.extend(map(Call, names_found, [n.lineno for n in found]))
+        return names_found
 
     def node(self, stmt: ast.stmt) -> FlowNode:
         kind = type(stmt)

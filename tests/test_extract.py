@@ -1,0 +1,486 @@
+"""docgen.extract: records from source, exact text, bad input, and the process pool."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import docgen.extract as extract
+import docgen.extract_pool as extract_pool
+from docgen.extract import ExtractError, extract_all, extract_file, extract_source
+from docgen.model import FlowKind, ModuleInfo, ParamKind, Problem, SourceFile, UnitKind
+
+
+def ex(code: str, **kw) -> ModuleInfo:
+    return extract_source(textwrap.dedent(code), module="pkg.m", path="pkg/m.py", **kw)
+
+
+# -- module level -----------------------------------------------------------------------------
+
+
+def test_module_docstring_imports_and_attributes():
+    info = ex(
+        '''
+        """Module summary.
+
+            Indented detail.
+              More indented.
+        """
+        import os.path, sys as system
+        from . import sibling
+        from ..core.util import helper as h, other
+        from typing import *
+        try:
+            import ujson as json
+        except ImportError:
+            import json
+
+        LIMIT: int = 10
+        """How many at most."""
+        a = b = compute()
+        x, y = 1, 2
+        '''
+    )
+    assert info.docstring == "Module summary.\n\nIndented detail.\n  More indented."
+    imports = [(i.module, i.name, i.alias, i.level, i.line) for i in info.imports]
+    assert imports == [
+        (None, "os.path", None, 0, 7),
+        (None, "sys", "system", 0, 7),
+        ("", "sibling", None, 1, 8),
+        ("core.util", "helper", "h", 2, 9),
+        ("core.util", "other", None, 2, 9),
+        ("typing", "*", None, 0, 10),
+        (None, "ujson", "json", 0, 12),
+        (None, "json", None, 0, 14),
+    ]
+    assert [i.bound for i in info.imports[:3]] == ["os", "system", "sibling"]
+    attrs = {a.name: a for a in info.attributes}
+    assert attrs["LIMIT"].annotation == "int"
+    assert attrs["LIMIT"].value == "10"
+    assert attrs["LIMIT"].docstring == "How many at most."
+    assert attrs["LIMIT"].line == 16
+    assert attrs["a"].value == attrs["b"].value == "compute()"
+    assert attrs["x"].value is None  # unpacked: not bound to the whole tuple
+    # The try block is module code; the docstring string is not.
+    kinds = [s.kind for s in info.statements]
+    assert kinds == [FlowKind.TRY, FlowKind.STATEMENT, FlowKind.STATEMENT, FlowKind.STATEMENT]
+    assert [c.name for c in info.calls] == ["compute"]
+
+
+def test_main_block_and_reversed_comparison():
+    info = ex(
+        """
+        def main():
+            pass
+
+        setup()
+
+        if __name__ == "__main__":
+            main()
+            sys.exit(0)
+        """
+    )
+    main = info.main_block
+    assert main is not None
+    assert (main.line_start, main.line_end) == (7, 9)
+    assert main.source == 'if __name__ == "__main__":\n    main()\n    sys.exit(0)'
+    assert [c.name for c in main.calls] == ["main", "sys.exit"]
+    assert [n.label for n in main.flow] == ["main()", "sys.exit(0)"]
+    assert [s.label for s in info.statements] == ["setup()"]  # the main block is not in here
+    reversed_ = ex("if '__main__' == __name__:\n    run()\n")
+    assert reversed_.main_block is not None
+    assert reversed_.statements == ()
+    other = ex("if __name__ == 'lib':\n    run()\n")
+    assert other.main_block is None
+
+
+def test_script_module_seed_003_shape():
+    info = ex(
+        """
+        from openai import OpenAI
+
+        client = OpenAI(
+            base_url="http://127.0.0.1:8000/v1",
+            api_key="unused",
+        )
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Hi"}],
+            stream=True,
+        )
+        for chunk in stream:
+            print(chunk.choices[0].delta.content or "", end="")
+        """
+    )
+    assert info.is_script
+    assert [s.kind for s in info.statements] == [
+        FlowKind.STATEMENT,
+        FlowKind.STATEMENT,
+        FlowKind.FOR,
+    ]
+    assert info.statements[0].calls == ("OpenAI",)
+    assert info.statements[1].calls == ("client.chat.completions.create",)
+    assert info.statements[2].label == "chunk in stream"
+    assert [c.name for c in info.calls] == ["OpenAI", "client.chat.completions.create", "print"]
+    assert [a.name for a in info.attributes] == ["client", "stream"]
+    assert info.line_count == 14
+
+
+# -- classes ----------------------------------------------------------------------------------
+
+
+def test_class_bases_decorators_attributes_methods_nested():
+    info = ex(
+        '''
+        @dataclass(frozen=True)
+        class Store(Base, Mixin, metaclass=ABCMeta):
+            """A store.
+
+            More.
+            """
+
+            kind: str = "memory"
+            """The backend."""
+            size: int
+
+            def __init__(self, path, size=0):
+                self.path = path
+                if size:
+                    self.size = size
+                self._cache: dict = {}
+
+            def get(self, key):
+                return self._cache[key]
+
+            class Entry:
+                ttl = 5
+
+                def touch(self):
+                    pass
+        '''
+    )
+    (cls,) = info.classes
+    assert cls.uid == "pkg.m:Store"
+    assert cls.kind is UnitKind.CLASS
+    assert cls.bases == ("Base", "Mixin", "metaclass=ABCMeta")
+    assert cls.decorators == ("dataclass(frozen=True)",)
+    assert cls.docstring == "A store.\n\nMore."
+    assert (cls.line_start, cls.line_end) == (3, 26)
+    assert cls.source.startswith("@dataclass(frozen=True)\nclass Store(")
+    attrs = [(a.name, a.annotation, a.value, a.docstring) for a in cls.attributes]
+    assert attrs == [
+        ("kind", "str", '"memory"', "The backend."),
+        ("size", "int", None, None),
+        ("path", None, "path", None),
+        ("_cache", "dict", "{}", None),
+    ]
+    assert [m.qualname for m in cls.methods] == ["Store.__init__", "Store.get"]
+    assert {m.kind for m in cls.methods} == {UnitKind.METHOD}
+    (inner,) = cls.classes
+    assert inner.qualname == "Store.Entry"
+    assert inner.methods[0].uid == "pkg.m:Store.Entry.touch"
+    assert [c.qualname for c in info.all_classes()] == ["Store", "Store.Entry"]
+    assert not info.is_script
+
+
+def test_overloads_and_property_accessors_have_distinct_uids():
+    info = ex(
+        """
+        class C:
+            @overload
+            def get(self, k: int) -> int: ...
+            @typing.overload
+            def get(self, k: str) -> str: ...
+            def get(self, k):
+                return k
+
+            @property
+            def name(self):
+                return self._name
+            @name.setter
+            def name(self, value):
+                self._name = value
+            @name.deleter
+            def name(self):
+                del self._name
+        """
+    )
+    methods = info.classes[0].methods
+    assert [m.uid for m in methods] == [
+        "pkg.m:C.get",
+        "pkg.m:C.get#1",
+        "pkg.m:C.get#2",
+        "pkg.m:C.name",
+        "pkg.m:C.name#1",
+        "pkg.m:C.name#2",
+    ]
+    assert [m.is_overload for m in methods[:3]] == [True, True, False]
+    assert [m.property_role for m in methods[3:]] == ["getter", "setter", "deleter"]
+    assert len({m.uid for m in info.all_functions()}) == 6
+
+
+# -- functions --------------------------------------------------------------------------------
+
+
+def test_function_signature_source_and_docstring():
+    info = ex(
+        '''
+        import functools
+
+        @functools.lru_cache(maxsize=None)
+        @trace
+        async def fetch(url: str, /, retries: int = 3, *urls: str, timeout: float = 1.5,
+                        verbose, **options: Any) -> dict[str, Any]:
+            """Fetch a URL.
+
+            Args:
+                url: where.
+            """
+            return {}
+        '''
+    )
+    (fn,) = info.functions
+    assert fn.uid == "pkg.m:fetch"
+    assert fn.kind is UnitKind.FUNCTION
+    assert fn.is_async
+    assert fn.decorators == ("functools.lru_cache(maxsize=None)", "trace")
+    assert (fn.line_start, fn.line_end) == (6, 13)
+    assert fn.source.startswith("@functools.lru_cache(maxsize=None)\n@trace\nasync def fetch(")
+    assert fn.source.endswith("    return {}")
+    assert fn.docstring == "Fetch a URL.\n\nArgs:\n    url: where."
+    params = [(p.name, p.kind, p.annotation, p.default) for p in fn.params]
+    assert params == [
+        ("url", ParamKind.POSITIONAL_ONLY, "str", None),
+        ("retries", ParamKind.POSITIONAL_OR_KEYWORD, "int", "3"),
+        ("urls", ParamKind.VAR_POSITIONAL, "str", None),
+        ("timeout", ParamKind.KEYWORD_ONLY, "float", "1.5"),
+        ("verbose", ParamKind.KEYWORD_ONLY, None, None),
+        ("options", ParamKind.VAR_KEYWORD, "Any", None),
+    ]
+    assert fn.returns == "dict[str, Any]"
+    assert fn.return_values == ("{}",)
+    assert [n.kind for n in fn.flow] == [FlowKind.RETURN]  # the docstring is not flow
+
+
+def test_raises_returns_yields_and_calls():
+    info = ex(
+        """
+        def work(self, data):
+            if not data:
+                raise errors.BadInput("no data given")
+            if data is None:
+                raise ValueError(f"bad {data}")
+            try:
+                self.client.send(data, key=lambda d: d.key())
+            except OSError:
+                raise
+            def helper():
+                raise KeyError("hidden")
+                inner_call()
+            result = [transform(x) for x in data]
+            yield result
+            return (
+                result
+            )
+        """
+    )
+    (fn,) = info.functions
+    assert [(r.exception, r.message, r.line) for r in fn.raises] == [
+        ("errors.BadInput", "no data given", 4),
+        ("ValueError", None, 6),
+        (None, None, 10),
+    ]
+    assert fn.return_values == ("result",)  # the expression, without its parentheses
+    assert fn.yields and fn.is_generator
+    calls = [(c.name, c.line) for c in fn.calls]
+    assert calls == [
+        ("errors.BadInput", 4),
+        ("ValueError", 6),
+        ("self.client.send", 8),
+        ("d.key", 8),
+        ("transform", 14),
+    ]
+
+
+def test_modern_syntax_pep695_fstrings_walrus_async_comprehension():
+    info = ex(
+        """
+        type Pair[T] = tuple[T, T]
+
+        class Box[T: (int, str), *Ts, **P]:
+            def get[U](self, default: U) -> T | U:
+                return f"{self.items["key"]!r:>{width}}"
+
+        async def gather(src):
+            if (n := len(src)) > 0:
+                return [x async for x in src if await ok(x)]
+
+        @(lambda f: f)
+        def décoré(ключ: str = "значение") -> None:
+            return None
+        """
+    )
+    assert info.attributes[0].name == "Pair"
+    assert info.attributes[0].value == "tuple[T, T]"
+    (box,) = info.classes
+    assert box.type_params == "[T: (int, str), *Ts, **P]"
+    (get,) = box.methods
+    assert get.type_params == "[U]"
+    assert get.return_values == ('f"{self.items["key"]!r:>{width}}"',)
+    gather, decorated = info.functions
+    assert gather.flow[0].label == "(n := len(src)) > 0"
+    assert [c.name for c in gather.calls] == ["len", "ok"]
+    assert decorated.name == "décoré"
+    assert decorated.decorators == ("(lambda f: f)",)
+    assert decorated.params[0].default == '"значение"'
+
+
+# -- exact source text ------------------------------------------------------------------------
+
+
+def test_crlf_tabs_and_non_ascii_are_sliced_exactly():
+    code = 'x = "é"\r\n\r\nclass Ä:\r\n\tdef ñ(self, s="ü"):\r\n\t\treturn s + "☃"\r\n'
+    info = extract_source(code, module="m", path="m.py")
+    (method,) = info.classes[0].methods
+    assert method.source == '\tdef ñ(self, s="ü"):\r\n\t\treturn s + "☃"'
+    assert info.classes[0].source == code[code.index("class") :].rstrip("\r\n")
+    assert method.params[1].default == '"ü"'
+    assert method.return_values == ('s + "☃"',)
+    assert method.line_start == 4
+    assert info.source == code
+    assert info.line_count == 5
+
+
+def test_bom_and_latin1_coding_cookie():
+    bom = b'\xef\xbb\xbf"""Doc."""\ndef f():\n    return "\xc3\xa9"\n'
+    info = extract_source(bom, module="m", path="m.py")
+    assert info.source.startswith('"""Doc."""')
+    assert info.functions[0].return_values == ('"é"',)
+    assert info.functions[0].line_start == 2
+    latin = b'# -*- coding: latin-1 -*-\ndef f(a="\xe9"):\n    return "\xfc"\n'
+    info = extract_source(latin, module="m", path="m.py")
+    (fn,) = info.functions
+    assert fn.params[0].default == '"é"'
+    assert fn.source == 'def f(a="é"):\n    return "ü"'
+    assert len(info.source_hash) == 64
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+def test_syntax_error_raises_with_line():
+    with pytest.raises(ExtractError) as caught:
+        ex("def ok():\n    pass\n\ndef broken(:\n    pass\n")
+    problem = caught.value.problem
+    assert problem.path == "pkg/m.py"
+    assert problem.line in (4, 5)
+    assert problem.reason.startswith("syntax error")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason", "line"),
+    [
+        (b"", "empty file, nothing to document", None),
+        (b"  \n\t\n", "empty file, nothing to document", None),
+        (b"# just a comment\n# and another\n", "only comments, nothing to document", None),
+        (b"x = 1\ny = 2\0\n", "file contains NUL bytes", 2),
+        (b"x = 1\ny = '\xff\xfe'\n", "cannot decode the file", 2),
+        (b"# coding: no-such-codec\nx = 1\n", "cannot decode the file", None),
+    ],
+)
+def test_bad_input_gives_one_clear_problem(tmp_path, data, reason, line):
+    path = tmp_path / "bad.py"
+    path.write_bytes(data)
+    result = extract_file(SourceFile(str(path), "bad.py", "bad"))
+    assert result.module is None
+    assert isinstance(result.problem, Problem)
+    assert result.problem.reason.startswith(reason)
+    assert result.problem.line == line
+    assert result.problem.path == "bad.py"
+
+
+def test_too_large_files(tmp_path, monkeypatch):
+    path = tmp_path / "gen.py"
+    path.write_text("x = 1\n" * 40)
+    monkeypatch.setattr(extract, "MAX_LINES", 30)
+    result = extract_file(SourceFile(str(path), "gen.py", "gen"))
+    assert result.problem is not None
+    assert result.problem.reason.startswith("file too large (40 lines")
+    monkeypatch.setattr(extract, "MAX_BYTES", 100)
+    result = extract_file(SourceFile(str(path), "gen.py", "gen"))
+    assert result.problem is not None
+    assert result.problem.reason.startswith("file too large (over 100 bytes")
+
+
+def test_unreadable_file(tmp_path):
+    missing = extract_file(SourceFile(str(tmp_path / "nope.py"), "nope.py", "nope"))
+    assert missing.problem is not None
+    assert missing.problem.reason.startswith("cannot read the file")
+    directory = extract_file(SourceFile(str(tmp_path), "dir.py", "dir"))
+    assert directory.problem is not None
+    assert directory.problem.reason.startswith("cannot read the file")
+
+
+def test_syntax_error_from_file_is_a_problem(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("print('ok')\nwhile True\n    pass\n")
+    result = extract_file(SourceFile(str(path), "broken.py", "broken"))
+    assert result.module is None
+    assert result.problem is not None and result.problem.line == 2
+    assert str(result.problem).startswith("broken.py:2: syntax error")
+
+
+# -- many files -------------------------------------------------------------------------------
+
+
+def _tree(tmp_path: Path, count: int = 12) -> list[SourceFile]:
+    files = []
+    for index in range(count):
+        path = tmp_path / f"mod{index}.py"
+        body = "".join(f"def f{n}(x):\n    return g(x) + {n}\n" for n in range(index * 3))
+        path.write_text(f'"""Module {index}."""\n{body}' if index != 5 else "def (:\n")
+        files.append(SourceFile(str(path), path.name, f"mod{index}"))
+    return files
+
+
+def test_extract_all_pool_matches_in_process(tmp_path):
+    files = _tree(tmp_path)
+    serial = list(extract_all(files, jobs=1))
+    pooled = sorted(extract_all(files, jobs=2), key=lambda r: files.index(r.file))
+    assert pooled == serial
+    assert sum(r.problem is not None for r in pooled) == 1
+    assert pooled[11].module is not None and len(pooled[11].module.functions) == 33
+
+
+def _crash(chunk):
+    os._exit(3)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="relies on fork inheriting the patch")
+def test_extract_all_survives_a_broken_worker(tmp_path, monkeypatch):
+    files = _tree(tmp_path)
+    monkeypatch.setattr(extract_pool, "_extract_chunk", _crash)
+    monkeypatch.setattr(
+        extract_pool, "_context", lambda: __import__("multiprocessing").get_context("fork")
+    )
+    results = list(extract_all(files, jobs=2))
+    assert sorted(r.file.module for r in results) == sorted(f.module for f in files)
+
+
+def test_plan_chunks_puts_big_files_first(tmp_path):
+    files = _tree(tmp_path)
+    chunks = extract_pool.plan_chunks(files, jobs=2)
+    flat = [f for chunk in chunks for f in chunk]
+    assert sorted(flat, key=files.index) == files
+    assert flat[0].module == "mod11"  # the biggest file
+    assert len(chunks) > 2
+
+
+def test_extract_all_can_be_abandoned_early(tmp_path):
+    results = extract_all(_tree(tmp_path), jobs=2)
+    first = next(results)
+    results.close()  # cancels the queued chunks instead of waiting for them
+    assert first.file.module.startswith("mod")
