@@ -323,3 +323,21 @@ def test_parse_retry_after_forms():
     assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:10 GMT"}, now=1445412480) == 10
     assert parse_retry_after({"retry-after": "soon"}) is None
     assert parse_retry_after({}) is None
+
+
+def test_sse_decoder_takes_any_split_and_line_ending():
+    from docgen.write.client import _SSE
+
+    data = (
+        ': ping\r\n\r\ndata: {"choices":[{"delta":{"content":"при"}}]}\r\n\r\n'
+        'data: {"choices":[{"delta":{},"finish_reason":"stop"}],'
+        '"usage":{"prompt_tokens":3,"completion_tokens":4}}\n\ndata: [DONE]\n\n'
+    ).encode()
+    deltas: list[str] = []
+    sse = _SSE("u", lambda uid, delta: deltas.append(delta))
+    assert any(sse.feed(data[i : i + 1]) for i in range(len(data)))  # one byte at a time
+    assert deltas == ["при"] and sse.finish_reason == "stop" and sse.usage == (3, 4)
+    tail = _SSE("u", lambda uid, delta: None)
+    tail.feed(b'data: {"choices":[{"delta":{"content":"a"}}]}')  # no blank line, no [DONE]
+    tail.finish()
+    assert tail.parts == ["a"] and not tail.done

@@ -139,8 +139,10 @@ class _SSE:
 
     def feed(self, block: bytes) -> bool:
         """Take more bytes; True once ``data: [DONE]`` arrived."""
-        self._buffer += block
-        *lines, self._buffer = self._buffer.split(b"\n")
+        if b"\n" not in block:  # a long line arriving in pieces: no rescans of the buffer
+            self._buffer += block
+            return False
+        *lines, self._buffer = (self._buffer + block).split(b"\n")
         return any(self._line(raw.rstrip(b"\r").decode("utf-8", "replace")) for raw in lines)
 
     def finish(self) -> None:
