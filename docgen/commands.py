@@ -68,7 +68,7 @@ def run_estimate(
     out: TextIO = sys.stdout,
 ) -> int:
     """Print what documenting ``config.paths`` with the model would cost."""
-    from docgen.write.prompts import PROMPT_VERSION, build_messages, estimate_tokens
+    from docgen.write.prompts import build_messages, estimate_tokens, prompt_version
     from docgen.write.run import model_id
 
     discovery = discover(config.paths, exclude=config.exclude)
@@ -90,14 +90,15 @@ def run_estimate(
         cache.put_modules(modules[len(found) :])
         units = [pair for module in modules for pair in contexts(module, lang=config.lang)]
         model = model_id(config) if config.endpoints else ""
+        version = prompt_version(config.templates)
         keys_by_uid = {
-            unit.uid: cache.doc_key_for(unit, context, PROMPT_VERSION, model, config.lang)
+            unit.uid: cache.doc_key_for(unit, context, version, model, config.lang)
             for unit, context in units
         }
         stored = set() if config.force or not model else set(cache.get_docs(keys_by_uid.values()))
 
     def prompt_for(unit, context) -> str:
-        messages = build_messages(unit, context, lang=config.lang)
+        messages = build_messages(unit, context, lang=config.lang, templates=config.templates)
         return "\n".join(m["content"] for m in messages)
 
     result = estimate(

@@ -52,9 +52,10 @@ def writer_id(config: Config) -> str:
     """What identifies the writer's output: "offline", or the models and prompt version."""
     if config.offline:
         return "offline"
-    from docgen.write.prompts import PROMPT_VERSION
+    from docgen.write.prompts import prompt_version
 
-    return "model:" + ",".join(e.model for e in config.endpoints) + ":" + PROMPT_VERSION
+    models = ",".join(e.model for e in config.endpoints)
+    return f"model:{models}:{prompt_version(config.templates)}"
 
 
 def template_hash(config: Config) -> str:

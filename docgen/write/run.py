@@ -18,7 +18,7 @@ from docgen.model import Doc, DocSource, Documented, Failed, Unit, UnitResult, U
 from docgen.progress import Progress
 from docgen.write.base import UnitContext
 from docgen.write.chat import ChatWriter
-from docgen.write.prompts import PROMPT_VERSION
+from docgen.write.prompts import prompt_version
 
 
 def model_id(config: Config) -> str:
@@ -39,9 +39,9 @@ def write_with_model(
     """Fill ``docs`` (by uid) and ``results`` for ``units``. Ctrl-C raises KeyboardInterrupt
     after the units already answered are stored."""
     model = model_id(config)
+    version = prompt_version(config.templates)
     keys = [
-        cache.doc_key_for(unit, context, PROMPT_VERSION, model, config.lang)
-        for unit, context in units
+        cache.doc_key_for(unit, context, version, model, config.lang) for unit, context in units
     ]
     found = {} if config.force else cache.get_docs(keys)
     pending: list[tuple[Unit, UnitContext, str]] = []
@@ -65,6 +65,7 @@ def write_with_model(
         max_attempts=config.max_attempts,
         fallback=fallback,
         progress=progress,
+        templates=config.templates,
     )
 
     async def one(unit: Unit, context: UnitContext, key: str) -> None:

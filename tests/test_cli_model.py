@@ -1,0 +1,249 @@
+"""The whole CLI against a real OpenAI-compatible server on 127.0.0.1 (tests/openai_server.py).
+
+Covers what only shows end to end: model prose on the pages, a free rerun, one request for one
+edited function, failures that keep pages clean (exit 2), the key never leaving the Bearer header,
+and interruptions (kill -9, SIGINT) followed by a run that asks only for what was left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from openai_server import FakeOpenAI, Reply, auto_answer
+
+from docgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "sk-test-7f3a9c1e5b"
+MODEL_PROSE = "Эта часть кода выполняет свою задачу"  # what auto_answer writes in Russian
+
+SOURCE = '''\
+"""Small helpers for numbers."""
+
+
+def add(a: int, b: int) -> int:
+    """Sum of two numbers."""
+    return a + b
+
+
+def scale(values: list[float], factor: float = 2.0) -> list[float]:
+    if factor == 0:
+        raise ValueError("factor must not be zero")
+    return [v * factor for v in values]
+
+
+class Counter:
+    """Counts things."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def bump(self, step: int = 1) -> int:
+        self.count += step
+        return self.count
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCGEN_MODEL", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOCGEN_TEST_KEY", SECRET)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "nums.py").write_text(SOURCE, encoding="utf-8")
+    return tmp_path
+
+
+def model_args(server: FakeOpenAI, *extra: str) -> list[str]:
+    return [
+        "src",
+        "--base-url",
+        server.url,
+        "--model",
+        "fake-model",
+        "--api-key-env",
+        "DOCGEN_TEST_KEY",
+        "--format",
+        "json",
+        *extra,
+    ]
+
+
+def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_model_run_rerun_and_one_edit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeOpenAI(content=auto_answer) as server:
+        code, report, err = run_json(model_args(server), capsys)
+        assert code == 0, err
+        units = len(report["units"])  # module, class, two functions, two methods
+        assert units == 6
+        assert report["counts"]["documented"] == units
+        assert report["requests"] == len(server.requests) == units
+        page = (project / "docs" / "reference" / "nums.md").read_text("utf-8")
+        assert MODEL_PROSE in page
+        assert "ValueError" in page  # raises come from the code
+        mtimes = {p: p.stat().st_mtime_ns for p in (project / "docs").rglob("*.md")}
+
+        code, report, _ = run_json(model_args(server), capsys)
+        assert code == 0
+        assert report["requests"] == 0 and len(server.requests) == units
+        assert {p: p.stat().st_mtime_ns for p in (project / "docs").rglob("*.md")} == mtimes
+
+        source = project / "src" / "nums.py"
+        source.write_text(SOURCE.replace("return a + b", "return b + a"), encoding="utf-8")
+        code, report, _ = run_json(model_args(server), capsys)
+        assert code == 0
+        assert report["requests"] == 1  # only add(); the module and the others are cached
+        assert report["counts"]["cached"] == units - 1
+        assert len(server.requests) == units + 1
+        asked = server.requests[-1].prompt
+        assert "return b + a" in asked
+        changed = {p for p, t in mtimes.items() if p.exists() and p.stat().st_mtime_ns != t}
+        assert changed == {project / "docs" / "reference" / "nums.md"}
+
+
+def test_key_only_in_the_bearer_header(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeOpenAI(content=auto_answer) as server:
+        code = main(model_args(server, "-v"))
+        out, err = capsys.readouterr()
+    assert code == 0
+    assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in server.requests)
+    for request in server.requests:
+        assert SECRET not in json.dumps(request.body)
+    assert SECRET not in out and SECRET not in err
+    for name, data in files_under(project).items():
+        if not name.startswith("src"):
+            assert SECRET.encode() not in data, name
+
+
+def test_failed_units_exit_2_and_pages_show_offline_text(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def script(request) -> Reply:
+        schema = request.body.get("response_format", {}).get("json_schema", {}).get("name")
+        if schema == "function_doc" and "def scale(" in request.prompt:
+            return Reply(status=500)
+        return Reply()
+
+    with FakeOpenAI(content=auto_answer, script=script) as server:
+        code, report, err = run_json(model_args(server, "--max-attempts", "2"), capsys)
+    assert code == 2
+    assert [f["uid"] for f in report["failures"]] == ["nums:scale"]
+    assert "HTTP 500" in report["failures"][0]["reason"]
+    assert "nums:scale" in err
+    page = (project / "docs" / "reference" / "nums.md").read_text("utf-8")
+    assert "500" not in page and "Internal" not in page
+    section = page.split("### `scale`")[1]
+    assert "`factor`" in section  # the offline writer's content for the failed unit
+    manifest = json.loads((project / "docs" / ".docgen-manifest.json").read_text("utf-8"))
+    assert manifest["pages"]["reference/nums.md"]["complete"] is False
+
+
+def _docgen(server: FakeOpenAI, cwd: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "docgen", *model_args(server, "--concurrency", "2", *extra)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stored(project: Path) -> int:
+    with sqlite3.connect(project / ".docgen" / "cache.sqlite3") as conn:
+        return conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+
+
+def _wait_for(condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_kill_9_then_resume_asks_only_for_the_rest(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeOpenAI(content=auto_answer, latency=0.4) as server:
+        process = _docgen(server, project)
+        try:
+            _wait_for(lambda: len(server.requests) >= 4)
+        finally:
+            process.kill()
+            process.communicate(timeout=10)
+        assert process.returncode == -signal.SIGKILL
+        stored = _stored(project)
+        first = len(server.requests)
+        assert 1 <= stored <= first
+        assert first - stored <= 2  # only what was in flight was lost
+        code, report, _ = run_json(model_args(server), capsys)
+    assert code == 0
+    assert report["requests"] == 6 - stored
+    assert report["counts"]["cached"] == stored
+    assert not list(project.rglob("*.tmp"))
+    with sqlite3.connect(project / ".docgen" / "cache.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_sigint_exits_promptly_with_a_summary(project: Path) -> None:
+    with FakeOpenAI(content=auto_answer, latency=2.0) as server:
+        process = _docgen(server, project)
+        _wait_for(lambda: len(server.requests) >= 2)
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)
+        assert time.monotonic() - started < 5
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert "units" in err  # the short summary
+
+
+def test_estimate_is_offline(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["estimate", "src", "--price-in", "1", "--price-out", "2", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["units"] == 6 and data["to_do"] == 6
+    assert data["prompt_tokens"] > 0 and data["cost_usd"] > 0
+
+
+def test_script_text_is_not_rendered_as_html(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evil = textwrap.dedent(
+        """\
+        {"purpose": "Считает сумму <script>alert(1)</script> двух чисел.",
+         "params": [{"name": "a", "description": "Первое <b>число</b>."},
+                    {"name": "b", "description": "Второе число."}],
+         "returns": "Сумму чисел.", "raises": [], "steps": ["Складывает числа."],
+         "examples": [{"code": "add(1, 2)", "description": "Пример."}]}
+        """
+    )
+
+    def content(request) -> str:
+        return evil if "def add" in request.prompt else auto_answer(request)
+
+    with FakeOpenAI(content=content) as server:
+        code, _, _ = run_json(model_args(server), capsys)
+    assert code == 0
+    page = (project / "docs" / "reference" / "nums.md").read_text("utf-8")
+    assert "<script>" not in page and "<b>" not in page
