@@ -20,19 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import gc
 import hashlib
 import io
 import logging
 import os
 import pickle
-import re
 import sqlite3
 import sys
 import threading
 import time
-import tokenize
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -40,6 +37,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from docgen import model
 from docgen.model import ClassInfo, Doc, FunctionInfo, ModuleInfo, Unit, Usage
+from docgen.outline import outline
 from docgen.serialize import SerializeError, doc_from_json, doc_to_json
 from docgen.write.base import UnitContext
 
@@ -103,87 +101,6 @@ def doc_key(
     return _sha256(f"k{KEY_FORMAT}" + "".join([f"s{len(f)}:{f}" for f in fields]))
 
 
-_DEF_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?def\b", re.MULTILINE)
-
-
-@functools.lru_cache(maxsize=8192)
-def _header(source: str) -> str:
-    """The decorators and ``def ...:`` line(s) of a function's source, without the body."""
-    found = _DEF_LINE.search(source)
-    if found is not None:  # the common case, without tokenizing: no strings nor comments
-        depth, pos = 0, found.start()
-        while True:
-            end = source.find("\n", pos)
-            line = source[pos:] if end < 0 else source[pos:end]
-            if any(c in line for c in "'\"#\\"):
-                break
-            depth += _brackets(line)
-            stripped = line.rstrip()
-            if depth == 0:
-                if stripped.endswith(":"):
-                    return source[:pos] + stripped
-                break
-            if end < 0:
-                break
-            pos = end + 1
-    return _header_tokenized(source)
-
-
-def _brackets(line: str) -> int:
-    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
-
-
-def _header_tokenized(source: str) -> str:
-    depth = 0
-    seen_def = False
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.NAME and token.string == "def":
-                seen_def = True
-            elif token.type == tokenize.OP and token.string in "([{":
-                depth += 1
-            elif token.type == tokenize.OP and token.string in ")]}":
-                depth -= 1
-            elif seen_def and depth == 0 and token.type == tokenize.OP and token.string == ":":
-                row, col = token.end
-                lines = source.splitlines(keepends=True)
-                return "".join(lines[: row - 1]) + lines[row - 1][:col]
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return source  # not understood: the whole text, which is only too careful
-
-
-def _signature_stub(function: FunctionInfo) -> str:
-    """What a class or module doc may say about a function: everything but its body."""
-    return f"<def {_header(function.source)} {function.docstring!r}>"
-
-
-def _skeleton(text: str, functions: Iterable[FunctionInfo], classes: Iterable[ClassInfo]) -> str:
-    """``text`` with each function's source replaced by its signature, recursively for classes.
-
-    The parts are looked up in source order, each after the previous one. A part not found
-    verbatim is appended whole: the hash then changes with any edit of it, which is safe, only
-    not as cheap.
-    """
-    parts: list[tuple[int, str, str]] = [
-        (c.line_start, c.source, _skeleton(c.source, c.methods, c.classes)) for c in classes
-    ]
-    parts += [(f.line_start, f.source, _signature_stub(f)) for f in functions]
-    parts.sort(key=lambda part: part[0])
-    pieces: list[str] = []
-    missing: list[str] = []
-    cursor = 0
-    for _, source, replacement in parts:
-        at = text.find(source, cursor) if source else -1
-        if at < 0:
-            missing += (replacement, source)
-            continue
-        pieces += (text[cursor:at], replacement)
-        cursor = at + len(source)
-    pieces.append(text[cursor:])
-    return "".join(pieces + missing)
-
-
 def unit_hash(unit: Unit) -> str:
     """sha256 of what a unit's doc depends on in its own source.
 
@@ -194,9 +111,9 @@ def unit_hash(unit: Unit) -> str:
     if isinstance(unit, FunctionInfo):
         return _sha256("function\0" + unit.source)
     if isinstance(unit, ClassInfo):
-        return _sha256("class\0" + _skeleton(unit.source, unit.methods, unit.classes))
+        return _sha256("class\0" + outline(unit))
     if isinstance(unit, ModuleInfo):
-        return _sha256("module\0" + _skeleton(unit.source, unit.functions, unit.classes))
+        return _sha256("module\0" + outline(unit))
     raise TypeError(f"not a unit: {type(unit).__name__}")
 
 

@@ -23,8 +23,9 @@ from docgen.extract import extract_all
 from docgen.report import EXIT_ERROR, EXIT_OK
 
 
-def run_check(config: Config, *, console: Console, out: TextIO = sys.stdout) -> int:
+def run_check(config: Config, *, console: Console, out: TextIO | None = None) -> int:
     """Exit 0 when every page of ``config.paths`` is up to date, else 1 with the list."""
+    out = out or sys.stdout
     discovery = discover(config.paths, exclude=config.exclude)
     result = check(
         discovery.files,
@@ -65,9 +66,10 @@ def run_estimate(
     console: Console,
     price_in: float,
     price_out: float,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     """Print what documenting ``config.paths`` with the model would cost."""
+    out = out or sys.stdout
     from docgen.write.prompts import build_messages, estimate_tokens, prompt_version
     from docgen.write.run import model_id
 

@@ -141,13 +141,18 @@ def _escape(segment: str) -> str:
 # nav
 
 
-def build_nav(pages: Sequence[Page], titles: Mapping[str, str]) -> list[Any]:
-    """The ``nav:`` value: Home, then the reference and usage sections as package trees."""
+def build_nav(
+    pages: Sequence[Page], titles: Mapping[str, str], extra: Sequence[str] = ()
+) -> list[Any]:
+    """The ``nav:`` value: Home, the user's own pages (``extra``, paths under the output folder,
+    titled by their first heading or file name), then the reference and usage sections as
+    package trees."""
     title = {**_DEFAULT_TITLES, **titles}
     nav: list[Any] = []
     home = sorted(p.rel_path for p in pages if p.kind is PageKind.HOME)
     if home:
         nav.append({title["home"]: home[0]})
+    nav.extend(extra)
     for kind, key in _SECTIONS.items():
         tree = _Node()
         for page in sorted((p for p in pages if p.kind is kind), key=lambda p: p.module):
@@ -537,9 +542,23 @@ class SiteWriter:
             complete=page.complete,
         )
 
+    def _own_pages(self) -> list[str]:
+        """Markdown files in the output folder that docgen did not write: the user's pages."""
+        ours = set(self.seen) | set(self.previous)
+        found = []
+        for folder, dirs, files in os.walk(self.out_dir):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.endswith(".md") and not name.startswith("."):
+                    rel = os.path.relpath(os.path.join(folder, name), self.out_dir)
+                    rel = rel.replace(os.sep, "/")
+                    if rel not in ours:
+                        found.append(rel)
+        return found
+
     def finish(self) -> SiteResult:
         """Remove stale pages, write the manifest and mkdocs.yml; report what happened."""
-        nav = build_nav(self.stubs, self.titles)
+        nav = build_nav(self.stubs, self.titles, self._own_pages())
         yml_text, yml_new, warnings = _plan_mkdocs_yml(
             self.mkdocs_yml,
             site_name=self.site_name,

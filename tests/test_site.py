@@ -285,3 +285,12 @@ def test_missing_and_corrupt_manifest(tmp_path: Path) -> None:
     assert any("manifest" in w for w in result.warnings)
     assert "reference/pkg/index.md" in result.unchanged  # same text: taken over again
     assert read_manifest(str(tmp_path / "docs")) is not None
+
+
+def test_user_pages_stay_in_the_nav(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/guide.md").write_text("# Guide\n", encoding="utf-8")
+    write(tmp_path, pages_for(("pkg", True)))
+    nav = load_yaml((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    assert "guide.md" in nav
+    assert all(".docgen" not in json.dumps(item) for item in nav)

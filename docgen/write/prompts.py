@@ -23,6 +23,7 @@ import jinja2
 
 from docgen.context import signature
 from docgen.model import ClassInfo, ModuleInfo, Unit
+from docgen.outline import outline as outline_source
 from docgen.resources import templates_dir
 from docgen.write.answer import (
     CLASS_SCHEMA,
@@ -212,7 +213,7 @@ def build_messages(
         text = env.get_template("module.j2").render(
             **common,
             outline=outline,
-            source=truncate_middle(unit.source, max(room, 2000)),
+            source=truncate_middle(outline_source(unit), max(room, 2000)),
             has_main=unit.main_block is not None,
             is_script=unit.is_script,
         )
@@ -223,7 +224,7 @@ def build_messages(
             qualname=unit.qualname,
             bases=list(unit.bases),
             attributes=[a.name for a in unit.attributes],
-            source=truncate_middle(unit.source, max(room, 2000)),
+            source=truncate_middle(outline_source(unit), max(room, 2000)),
         )
     else:
         room = max_chars - len(overview) - sum(map(len, callees)) - 1500
