@@ -25,14 +25,18 @@ from docgen.extract_units import Extractor
 from docgen.model import ExtractResult, ModuleInfo, Problem, SourceFile
 
 __all__ = [
+    "EMPTY_FILE",
     "MAX_BYTES",
     "MAX_LINES",
+    "ONLY_COMMENTS",
     "ExtractError",
     "extract_all",
     "extract_file",
     "extract_source",
 ]
 
+EMPTY_FILE = "empty file, nothing to document"
+ONLY_COMMENTS = "only comments, nothing to document"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 50_000
 
@@ -86,9 +90,9 @@ def extract_source(
         )
     tree, masked = _parse(text, path)
     if not tree.body and not text.strip():
-        raise ExtractError(Problem(path, None, "empty file, nothing to document"))
+        raise ExtractError(Problem(path, None, EMPTY_FILE))
     if not tree.body:
-        raise ExtractError(Problem(path, None, "only comments, nothing to document"))
+        raise ExtractError(Problem(path, None, ONLY_COMMENTS))
     walker = Extractor(
         src,
         module,

@@ -22,7 +22,7 @@ from docgen.config import Config
 from docgen.console import Console
 from docgen.context import contexts
 from docgen.discover import discover
-from docgen.extract import extract_all
+from docgen.extract import EMPTY_FILE, ONLY_COMMENTS, extract_all
 from docgen.model import (
     Doc,
     DocSource,
@@ -157,6 +157,8 @@ def _modules(
             cache.put_module(result.module, file_sha256=keys[result.file.path].file_sha256)
             yield result.module
         elif result.problem is not None:
+            if result.file.is_package and result.problem.reason in (EMPTY_FILE, ONLY_COMMENTS):
+                continue  # an empty __init__.py only marks a package: nothing to say about it
             problems.append(result.problem)
             console.warn(result.problem)
 
