@@ -230,7 +230,7 @@ async def test_many_units_run_concurrently_and_stay_bounded(server):
 async def test_a_slow_unit_does_not_block_the_others(server, module):
     source = "\n".join(f"def f{i}(path, strict=False):\n    return path\n" for i in range(6))
     mod = make_module(source)
-    server.queue(Reply(latency=0.8))
+    server.script = lambda request: Reply(latency=0.8 if "def f0(" in request.prompt else 0.0)
     started = time.monotonic()
     finished: dict[str, float] = {}
     async with writer(server, concurrency=2) as w:
