@@ -178,6 +178,11 @@ class _RecordPickler(pickle.Pickler):
         return type(obj), tuple([getattr(obj, name) for name in names])
 
 
+def dump_module(info: ModuleInfo) -> bytes:
+    """A parse as stored in the cache (cheap enough to make in a worker process)."""
+    return _dump_module(info)
+
+
 def _dump_module(info: ModuleInfo) -> bytes:
     buffer = io.BytesIO()
     _RecordPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(info)
@@ -507,6 +512,20 @@ class Cache:
                 )
 
         if rows:
+            self._guard("write", None, insert)
+
+    def put_module_blobs(self, rows: Iterable[tuple[ModuleKey, bytes]]) -> None:
+        """Store parses already made by :func:`dump_module`, in one transaction."""
+        now = time.time_ns()
+        data = [(self._module_key(key), blob, now) for key, blob in rows]
+
+        def insert(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                conn.executemany(
+                    "INSERT OR REPLACE INTO modules (key, data, stored_at) VALUES (?, ?, ?)", data
+                )
+
+        if data:
             self._guard("write", None, insert)
 
     # ---- upkeep

@@ -17,32 +17,42 @@ import operator
 import os
 import pickle
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from docgen import model
 from docgen.extract import extract_file
-from docgen.model import ExtractResult, SourceFile
+from docgen.model import SourceFile
+
+T = TypeVar("T")
 
 MIN_FILES_FOR_POOL = 8  # below this, starting workers costs more than it saves
 CHUNKS_PER_WORKER = 12
 MAX_CHUNK_FILES = 32
 
 
-def run(files: Sequence[SourceFile], *, jobs: int = 0) -> Iterator[ExtractResult]:
-    """Extract ``files`` with ``jobs`` processes (0: one per CPU; 1: in this process)."""
+def run(
+    files: Sequence[SourceFile],
+    *,
+    jobs: int = 0,
+    task: Callable[[SourceFile], T] = extract_file,  # type: ignore[assignment]
+) -> Iterator[T]:
+    """Run ``task`` (default: extraction) on each of ``files`` with ``jobs`` processes (0: one
+    per CPU; 1: in this process). ``task`` must be picklable (a module-level function or a
+    ``functools.partial`` of one) and must never raise; its results must pickle."""
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or len(files) < MIN_FILES_FOR_POOL:
         for file in files:
-            yield extract_file(file)
+            yield task(file)
         return
     chunks = plan_chunks(files, jobs)
     done: set[int] = set()  # indices into chunks
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
             pending: dict[Future[bytes], int] = {
-                pool.submit(_extract_chunk, chunk): index for index, chunk in enumerate(chunks)
+                pool.submit(_run_chunk, task, chunk): index for index, chunk in enumerate(chunks)
             }
             try:
                 while pending:
@@ -50,7 +60,7 @@ def run(files: Sequence[SourceFile], *, jobs: int = 0) -> Iterator[ExtractResult
                     for future in finished:
                         index = pending.pop(future)
                         # BrokenProcessPool surfaces here, from result().
-                        results: list[ExtractResult] = pickle.loads(future.result())
+                        results: list[T] = pickle.loads(future.result())
                         done.add(index)
                         yield from results
             finally:
@@ -61,7 +71,7 @@ def run(files: Sequence[SourceFile], *, jobs: int = 0) -> Iterator[ExtractResult
         for index, chunk in enumerate(chunks):
             if index not in done:
                 for file in chunk:
-                    yield extract_file(file)
+                    yield task(file)
 
 
 def plan_chunks(files: Sequence[SourceFile], jobs: int) -> list[list[SourceFile]]:
@@ -83,12 +93,12 @@ def plan_chunks(files: Sequence[SourceFile], jobs: int) -> list[list[SourceFile]
     return chunks
 
 
-def _extract_chunk(chunk: list[SourceFile]) -> bytes:
+def _run_chunk(task: Callable[[SourceFile], object], chunk: list[SourceFile]) -> bytes:
     # libcst and ast trees hold no reference cycles, so the cyclic collector only burns time
     # (5-9 % of a worker's CPU) while a chunk is parsed; one collection afterwards is plenty.
     gc.disable()
     try:
-        results = [extract_file(file) for file in chunk]
+        results = [task(file) for file in chunk]
     finally:
         gc.enable()
     buffer = io.BytesIO()

@@ -12,17 +12,20 @@ written concurrently, and the pages follow.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import gc
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from docgen import incremental
-from docgen.cache import Cache, ModuleKey
+from docgen import extract_pool, incremental
+from docgen.cache import Cache, ModuleKey, dump_module
 from docgen.config import Config
 from docgen.console import Console
 from docgen.context import contexts
 from docgen.discover import discover
-from docgen.extract import EMPTY_FILE, ONLY_COMMENTS, extract_all
+from docgen.extract import EMPTY_FILE, ONLY_COMMENTS, extract_all, extract_file
 from docgen.model import (
     Doc,
     DocSource,
@@ -70,20 +73,21 @@ def run(config: Config, *, console: Console) -> RunReport:
     outcomes: list[Outcome] = []
     listed: list[incremental.Listed] = []
     with _quiet_gc(), Cache(config.cache_dir) as cache:
-        modules = _modules(
-            plan.todo, cache=cache, jobs=config.jobs, problems=problems, console=console
-        )
         try:
             if config.offline:
-                documented = _offline(modules, config)
+                done = _offline(plan.todo, config, cache=cache, renderer=renderer)
             else:
-                documented = _with_model(list(modules), config, cache=cache, console=console)
-            for module, docs, results in documented:
-                outcomes.extend(Outcome.of(r) for r in results)
-                complete = all(_settled(r) for r in results)
-                for page in _module_pages(module, docs, renderer, complete=complete):
+                modules = list(_modules(plan.todo, cache=cache, jobs=config.jobs))
+                done = _with_model(modules, config, cache=cache, renderer=renderer, console=console)
+            for item in done:
+                if item.problem is not None:
+                    _problem(item.file, item.problem, problems, console)
+                    continue
+                outcomes.extend(item.outcomes)
+                for page in item.pages:
                     site.write(page)
-                listed.append(_listing(module, docs))
+                if item.listing is not None:
+                    listed.append(item.listing)
         except KeyboardInterrupt:
             return _report(config, discovery.files, listed, plan, outcomes, problems, started,
                            interrupted=True)  # fmt: skip
@@ -136,57 +140,112 @@ def _report(config, files, listed, plan, outcomes, problems, started, *, interru
     )
 
 
-def _modules(
-    files: Sequence[SourceFile],
-    *,
-    cache: Cache,
-    jobs: int,
-    problems: list[Problem],
-    console: Console,
-) -> Iterator[ModuleInfo]:
-    """Modules for ``files``: from the extraction cache by file hash, else parsed and stored.
-    Parsed modules come as the pool returns them."""
-    keys = {
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """One file through write and render: its pages and unit outcomes, or its problem."""
+
+    file: SourceFile
+    problem: Problem | None = None
+    pages: tuple[Page, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    listing: incremental.Listed | None = None
+    parse: bytes = b""  # the extraction cache's record of the parse (made where it was parsed)
+
+
+def _problem(file: SourceFile, problem: Problem, problems: list[Problem], console: Console) -> None:
+    if file.is_package and problem.reason in (EMPTY_FILE, ONLY_COMMENTS):
+        return  # an empty __init__.py only marks a package: nothing to say about it
+    problems.append(problem)
+    console.warn(problem)
+
+
+def _keys(files: Sequence[SourceFile]) -> dict[str, ModuleKey]:
+    return {
         f.path: ModuleKey(incremental.file_hash(f.path), f.module, f.rel_path, f.is_package)
         for f in files
     }
+
+
+def _modules(
+    files: Sequence[SourceFile], *, cache: Cache, jobs: int
+) -> Iterator[tuple[SourceFile, ModuleInfo] | _Done]:
+    """Modules for ``files``: from the extraction cache by file hash, else parsed and stored;
+    a file that cannot be parsed comes as a :class:`_Done` holding its problem."""
+    keys = _keys(files)
     found = cache.get_modules(keys.values())
-    yield from (found[key] for key in keys.values() if key in found)
+    yield from ((f, found[keys[f.path]]) for f in files if keys[f.path] in found)
     for result in extract_all([f for f in files if keys[f.path] not in found], jobs=jobs):
         if result.module is not None:
             cache.put_module(result.module, file_sha256=keys[result.file.path].file_sha256)
-            yield result.module
-        elif result.problem is not None:
-            if result.file.is_package and result.problem.reason in (EMPTY_FILE, ONLY_COMMENTS):
-                continue  # an empty __init__.py only marks a package: nothing to say about it
-            problems.append(result.problem)
-            console.warn(result.problem)
+            yield result.file, result.module
+        else:
+            yield _Done(result.file, problem=result.problem)
 
 
-Documented_ = tuple[ModuleInfo, dict[str, Doc], list[UnitResult]]
-
-
-def _offline(modules: Iterable[ModuleInfo], config: Config) -> Iterator[Documented_]:
+def _offline(
+    files: Sequence[SourceFile], config: Config, *, cache: Cache, renderer: Renderer
+) -> Iterator[_Done]:
+    """Offline writing streams: cached parses are documented here, the rest in the parser
+    pool's workers, each file parsed, written and rendered where it was read."""
+    keys = _keys(files)
+    found = cache.get_modules(keys.values())
     writer = OfflineWriter(lang=config.lang)
-    for module in modules:
-        docs: dict[str, Doc] = {}
-        results: list[UnitResult] = []
-        for unit, context in contexts(module, lang=config.lang):
-            doc = writer.document(unit, context)
-            docs[unit.uid] = doc
-            results.append(Documented(unit.uid, doc, DocSource.OFFLINE))
-        yield module, docs, results
+    for file in files:
+        if keys[file.path] in found:
+            yield _document(file, found[keys[file.path]], writer, renderer, lang=config.lang)
+    task = functools.partial(_offline_task, lang=config.lang, templates=config.templates)
+    for done in extract_pool.run(
+        [f for f in files if keys[f.path] not in found], jobs=config.jobs, task=task
+    ):
+        if done.parse:
+            cache.put_module_blobs([(keys[done.file.path], done.parse)])
+        yield done
+
+
+def _offline_task(file: SourceFile, *, lang: str, templates: str | None) -> _Done:
+    """In a worker: parse, write and render one file (never raises)."""
+    result = extract_file(file)
+    if result.module is None:
+        return _Done(file, problem=result.problem)
+    writer, renderer = _tools(lang, templates)
+    done = _document(file, result.module, writer, renderer, lang=lang)
+    return dataclasses.replace(done, parse=dump_module(result.module))
+
+
+@functools.lru_cache(maxsize=4)
+def _tools(lang: str, templates: str | None) -> tuple[OfflineWriter, Renderer]:
+    """One writer and renderer per worker process and settings (building them loads templates)."""
+    return OfflineWriter(lang=lang), Renderer(lang=lang, user_templates=templates)
+
+
+def _document(
+    file: SourceFile, module: ModuleInfo, writer: OfflineWriter, renderer: Renderer, *, lang: str
+) -> _Done:
+    docs: dict[str, Doc] = {}
+    outcomes: list[Outcome] = []
+    for unit, context in contexts(module, lang=lang):
+        doc = writer.document(unit, context)
+        docs[unit.uid] = doc
+        outcomes.append(Outcome(unit.uid, "offline"))
+    return _pages(file, module, docs, renderer, tuple(outcomes), complete=True)
 
 
 def _with_model(
-    modules: Sequence[ModuleInfo], config: Config, *, cache: Cache, console: Console
-) -> Iterator[Documented_]:
+    modules: Sequence[tuple[SourceFile, ModuleInfo] | _Done],
+    config: Config,
+    *,
+    cache: Cache,
+    renderer: Renderer,
+    console: Console,
+) -> Iterator[_Done]:
     from docgen.write.run import write_with_model  # loads openai only when a model is used
 
+    yield from (m for m in modules if isinstance(m, _Done))
+    parsed = [m for m in modules if not isinstance(m, _Done)]
     docs: dict[str, Doc] = {}
     results: list[UnitResult] = []
     write_with_model(
-        [pair for module in modules for pair in contexts(module, lang=config.lang)],
+        [pair for _, module in parsed for pair in contexts(module, lang=config.lang)],
         config=config,
         cache=cache,
         fallback=OfflineWriter(lang=config.lang).document,
@@ -197,40 +256,50 @@ def _with_model(
     by_module: dict[str, list[UnitResult]] = {}
     for result in results:
         by_module.setdefault(result.uid.partition(":")[0], []).append(result)
-    for module in modules:
+    for file, module in parsed:
         prefix = module.name + ":"
         mine = {uid: d for uid, d in docs.items() if uid == module.name or uid.startswith(prefix)}
-        yield module, mine, by_module.get(module.name, [])
+        results_ = by_module.get(module.name, [])
+        outcomes = tuple(Outcome.of(r) for r in results_)
+        complete = all(_settled(r) for r in results_)
+        yield _pages(file, module, mine, renderer, outcomes, complete=complete)
 
 
-def _module_pages(
-    module: ModuleInfo, docs: dict[str, Doc], renderer: Renderer, *, complete: bool
-) -> Iterator[Page]:
+def _pages(
+    file: SourceFile,
+    module: ModuleInfo,
+    docs: dict[str, Doc],
+    renderer: Renderer,
+    outcomes: tuple[Outcome, ...],
+    *,
+    complete: bool,
+) -> _Done:
+    """Render the reference page and the usage note of one documented module."""
     module_doc = docs.get(module.uid)
     title = module_doc.title if isinstance(module_doc, ModuleDoc) else ""
-    for kind, render in (
-        (PageKind.REFERENCE, renderer.reference),
-        (PageKind.USAGE, renderer.usage),
-    ):
-        yield Page(
+    paths = {
+        kind: page_path(module.name, kind, is_package=module.is_package)
+        for kind in (PageKind.REFERENCE, PageKind.USAGE)
+    }
+    pages = tuple(
+        Page(
             kind,
             module.name,
-            page_path(module.name, kind, is_package=module.is_package),
+            paths[kind],
             render(module, docs),
-            source_hash=module.source_hash,
-            title=title,
-            complete=complete,
+            module.source_hash,
+            title,
+            complete,
         )
-
-
-def _listing(module: ModuleInfo, docs: dict[str, Doc]) -> incremental.Listed:
-    module_doc = docs.get(module.uid)
-    return incremental.Listed(
-        module.name,
-        module_doc.title if isinstance(module_doc, ModuleDoc) else "",
-        page_path(module.name, PageKind.REFERENCE, is_package=module.is_package),
-        page_path(module.name, PageKind.USAGE, is_package=module.is_package),
+        for kind, render in (
+            (PageKind.REFERENCE, renderer.reference),
+            (PageKind.USAGE, renderer.usage),
+        )
     )
+    listing = incremental.Listed(
+        module.name, title, paths[PageKind.REFERENCE], paths[PageKind.USAGE]
+    )
+    return _Done(file, pages=pages, outcomes=outcomes, listing=listing)
 
 
 def _home(listed: Sequence[incremental.Listed], renderer: Renderer, *, site_name: str) -> Page:

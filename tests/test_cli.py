@@ -199,3 +199,41 @@ def test_changed_since_documents_only_changed_files(project: Path) -> None:
     assert (project / "docs" / "reference" / "a.md").is_file()
     nav = (project / "mkdocs.yml").read_text("utf-8")
     assert "reference/a.md" in nav and "reference/b.md" in nav
+
+
+def test_worker_pool_gives_the_same_site_as_one_process(tmp_path: Path, monkeypatch) -> None:
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCGEN_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for i in range(12):
+        write(
+            tmp_path / "src" / "pkg" / f"m{i}.py", f"def f{i}(x: int = {i}) -> int:\n    return x\n"
+        )
+    write(tmp_path / "src" / "pkg" / "__init__.py", "")
+    write(tmp_path / "src" / "pkg" / "bad.py", "def (\n")
+    sites = {}
+    for jobs in ("1", "2"):
+        out = f"site{jobs}"
+        argv = ["src", "--jobs", jobs, "--out", out, "--mkdocs-yml", f"{out}.yml"]
+        assert main([*argv, "--cache-dir", f".cache{jobs}"]) == 0
+        sites[jobs] = {
+            name: data
+            for name, data in (
+                (str(p.relative_to(tmp_path / out)), p.read_bytes())
+                for p in (tmp_path / out).rglob("*.md")
+            )
+        }
+    assert sites["1"] == sites["2"]
+    assert "reference/pkg/m11.md" in sites["2"]
+    assert "reference/pkg/bad.md" not in sites["2"]
+
+    # the parses the workers made are in the cache: a re-render in English parses nothing
+    from docgen.extract import extract_file
+
+    def no_parse(file):
+        assert "/m" not in file.path, f"parsed {file.path} again"
+        return extract_file(file)  # files with problems are not cached: parsed again
+
+    monkeypatch.setattr("docgen.pipeline.extract_file", no_parse)
+    assert main(["src", "--jobs", "2", "--out", "site2", "--mkdocs-yml", "site2.yml",
+                 "--cache-dir", ".cache2", "--lang", "en"]) == 0  # fmt: skip

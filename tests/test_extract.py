@@ -455,14 +455,14 @@ def test_extract_all_pool_matches_in_process(tmp_path):
     assert pooled[11].module is not None and len(pooled[11].module.functions) == 33
 
 
-def _crash(chunk):
+def _crash(task, chunk):
     os._exit(3)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="relies on fork inheriting the patch")
 def test_extract_all_survives_a_broken_worker(tmp_path, monkeypatch):
     files = _tree(tmp_path)
-    monkeypatch.setattr(extract_pool, "_extract_chunk", _crash)
+    monkeypatch.setattr(extract_pool, "_run_chunk", _crash)
     monkeypatch.setattr(
         extract_pool, "_context", lambda: __import__("multiprocessing").get_context("fork")
     )
