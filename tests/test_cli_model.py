@@ -205,12 +205,13 @@ def test_kill_9_then_resume_asks_only_for_the_rest(
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_sigint_exits_promptly_with_a_summary(project: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_exits_promptly_with_a_summary(project: Path, signum: int) -> None:
     with FakeOpenAI(content=auto_answer, latency=2.0) as server:
         process = _docgen(server, project)
         _wait_for(lambda: len(server.requests) >= 2)
         started = time.monotonic()
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, err = process.communicate(timeout=15)
         assert time.monotonic() - started < 5
     assert process.returncode == 130
