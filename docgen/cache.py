@@ -493,26 +493,13 @@ class Cache:
 
     def put_modules(self, infos: Iterable[ModuleInfo], *, file_sha256: str | None = None) -> None:
         """Store several parses in one transaction."""
-        now = time.time_ns()
-        rows = [
+        self.put_module_blobs(
             (
-                self._module_key(
-                    (file_sha256 or info.source_hash, info.name, info.path, info.is_package)
-                ),
+                ModuleKey(file_sha256 or info.source_hash, info.name, info.path, info.is_package),
                 _dump_module(info),
-                now,
             )
             for info in infos
-        ]
-
-        def insert(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                conn.executemany(
-                    "INSERT OR REPLACE INTO modules (key, data, stored_at) VALUES (?, ?, ?)", rows
-                )
-
-        if rows:
-            self._guard("write", None, insert)
+        )
 
     def put_module_blobs(self, rows: Iterable[tuple[ModuleKey, bytes]]) -> None:
         """Store parses already made by :func:`dump_module`, in one transaction."""
