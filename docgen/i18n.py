@@ -92,6 +92,8 @@ class Catalog:
         return self._format(key, text, {"n": n, **kw})
 
     def _format(self, key: str, text: str, kw: Mapping[str, Any]) -> str:
+        if "{" not in text and "}" not in text:  # nothing to fill: the text as it is
+            return text
         try:
             return text.format_map(_Strict(kw))
         except KeyError as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import logging
+from functools import lru_cache
 
 from docgen.docstrings import Docstring, parse_docstring
 from docgen.i18n import Catalog, load_catalog
@@ -478,7 +479,9 @@ def _returned(fn: FunctionInfo) -> list[str]:
     )
 
 
+@lru_cache(maxsize=4096)
 def _parses(source: str) -> bool:
+    """Whether ``source`` is valid Python (cached: built examples repeat across units)."""
     try:
         ast.parse(source)
     except (SyntaxError, ValueError):
