@@ -23,6 +23,7 @@ from docgen.model import Doc, FunctionInfo, ModuleInfo, ParamKind
 from docgen.render_helpers import (
     escape_prose,
     fenced,
+    flow_rows,
     inline_code,
     link_target,
     oneline,
@@ -86,6 +87,7 @@ class Renderer:
             annotation_of=annotation_of,
             display_name=display_name,
             class_header=class_header,
+            flow_rows=flow_rows,
         )
         return env
 

@@ -11,12 +11,15 @@ strings, so the offline writer uses :func:`inline_code` too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
-from docgen.model import FunctionInfo, ParamKind
+from docgen.model import FlowBranch, FlowKind, FlowNode, FunctionInfo, ParamKind
 
 __all__ = [
     "escape_prose",
     "fenced",
+    "flow_rows",
     "inline_code",
     "link_target",
     "oneline",
@@ -25,7 +28,6 @@ __all__ = [
     "split_step",
 ]
 
-_RUN = re.compile(r"`+")
 _FENCE_LINE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 _LIST_MARK = re.compile(r"^(\s*)([-+*]|\d{1,9}[.)])(\s+)")
@@ -60,8 +62,9 @@ def fenced(text: object, lang: str = "") -> str:
 _PLAIN = str.maketrans({**{ch: "\\" + ch for ch in _BACKSLASHED}, **_ESCAPES})
 
 
-def _escape_plain(text: str) -> str:
-    return text.translate(_PLAIN)
+# A code span as writers quote it: a run of one or two backticks, then text, then the first run
+# of exactly the same length. Longer runs, and runs that are never closed, are text.
+_SPAN = re.compile(r"(?<!`)(`{1,2})(?!`).*?(?<!`)\1(?!`)")
 
 
 def _escape_line(line: str) -> str:
@@ -72,23 +75,16 @@ def _escape_line(line: str) -> str:
         prefix, line = f"&#{ord(line[0])};", line[1:]  # an entity works in every Markdown
     elif m := _LIST_MARK.match(line):
         prefix, line = m.group(0), line[m.end() :]
-    out = []
+    if "`" not in line:
+        return prefix + line.translate(_PLAIN)
+    out = [prefix]
     pos = 0
-    for m in _RUN.finditer(line):
-        if m.start() < pos:
-            continue
-        run = m.group(0)
-        if len(run) > 2:  # writers quote code with one or two backticks; longer runs are text
-            continue
-        close = re.compile(r"(?<!`)" + run + r"(?!`)")
-        end = close.search(line, m.end())
-        if end is None:
-            continue
-        out.append(_escape_plain(line[pos : m.start()]))
-        out.append(line[m.start() : end.end()])
-        pos = end.end()
-    out.append(_escape_plain(line[pos:]))
-    return prefix + "".join(out)
+    for m in _SPAN.finditer(line):
+        out.append(line[pos : m.start()].translate(_PLAIN))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(line[pos:].translate(_PLAIN))
+    return "".join(out)
 
 
 def escape_prose(text: object) -> str:
@@ -98,7 +94,13 @@ def escape_prose(text: object) -> str:
     backslash-escaped, and lines that would start a heading, a fence, a quote or a code block are
     neutralised. Paragraph breaks are kept.
     """
-    lines = str(text).strip("\n").splitlines()
+    return _escape_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _escape_text(text: str) -> str:
+    # cached: a module's overview and steps are shown on both of its pages
+    lines = text.strip("\n").splitlines()
     return "\n".join(_escape_line(line) for line in lines)
 
 
@@ -160,3 +162,40 @@ def link_target(path: object) -> str:
     """A Markdown link destination; wrapped in ``<>`` when it holds spaces or parentheses."""
     text = str(path)
     return f"<{text}>" if re.search(r"[\s()<>]", text) else text
+
+
+_BODY_ONLY = (FlowKind.FOR, FlowKind.WHILE, FlowKind.WITH, FlowKind.TRY)
+
+
+def flow_rows(
+    nodes: Sequence[FlowNode],
+    prefix: str = "",
+    glyphs: Sequence[str] = ("├─ ", "└─ ", "│  ", "   "),
+) -> list[tuple[str, FlowNode, FlowBranch | None]]:
+    """The control-flow tree as flat rows ``(lead, node, branch)``, one per line of the drawing.
+
+    ``lead`` is the indentation and connector drawn before the line's label, made of the
+    template's ``glyphs`` (item, last item, guide, no guide); ``branch`` is None on a node's own
+    line. A node whose only branch is its plain body (a loop, ``with`` or ``try`` without
+    handlers) shows that body directly under it. Flattening here spares the template a recursive
+    macro call per node; the template still draws each line and chooses every word.
+    """
+    item, last_item, guide, no_guide = glyphs
+    rows: list[tuple[str, FlowNode, FlowBranch | None]] = []
+
+    def walk(body: Sequence[FlowNode], indent: str) -> None:
+        for i, node in enumerate(body):
+            last = i == len(body) - 1
+            inner = indent + (no_guide if last else guide)
+            rows.append((indent + (last_item if last else item), node, None))
+            branches = node.branches
+            if len(branches) == 1 and node.kind in _BODY_ONLY and branches[0].role in ("body", ""):
+                walk(branches[0].body, inner)
+                continue
+            for j, branch in enumerate(branches):
+                blast = j == len(branches) - 1
+                rows.append((inner + (last_item if blast else item), node, branch))
+                walk(branch.body, inner + (no_guide if blast else guide))
+
+    walk(nodes, prefix)
+    return rows
