@@ -60,6 +60,12 @@ def fenced(text: object, lang: str = "") -> str:
 
 
 _PLAIN = str.maketrans({**{ch: "\\" + ch for ch in _BACKSLASHED}, **_ESCAPES})
+_SPECIAL = re.compile("[" + re.escape("".join(sorted(_BACKSLASHED | set(_ESCAPES)))) + "]")
+
+
+def _escape_plain(text: str) -> str:
+    # str.translate is slow on non-ASCII text, and most prose holds nothing to escape
+    return text.translate(_PLAIN) if _SPECIAL.search(text) else text
 
 
 # A code span as writers quote it: a run of one or two backticks, then text, then the first run
@@ -76,14 +82,14 @@ def _escape_line(line: str) -> str:
     elif m := _LIST_MARK.match(line):
         prefix, line = m.group(0), line[m.end() :]
     if "`" not in line:
-        return prefix + line.translate(_PLAIN)
+        return prefix + _escape_plain(line)
     out = [prefix]
     pos = 0
     for m in _SPAN.finditer(line):
-        out.append(line[pos : m.start()].translate(_PLAIN))
+        out.append(_escape_plain(line[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
-    out.append(line[pos:].translate(_PLAIN))
+    out.append(_escape_plain(line[pos:]))
     return "".join(out)
 
 

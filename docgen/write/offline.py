@@ -75,9 +75,8 @@ class OfflineWriter:
     def function(self, fn: FunctionInfo, module: ModuleInfo | None = None) -> FunctionDoc:
         doc = parse_docstring(fn.docstring)
         cls = _owner(fn)
-        purpose = sentence(doc.summary) if doc.summary else self._purpose(fn, cls)
-        if doc.description:
-            purpose = f"{purpose}\n\n{doc.description}"
+        summary = sentence(doc.summary) if doc.summary else self._purpose(fn, cls)
+        purpose = f"{summary}\n\n{doc.description}" if doc.description else summary
         examples = tuple(Example(code) for code in doc.examples if _parses(code))
         if not examples:
             built = function_example(fn, module)
@@ -89,7 +88,7 @@ class OfflineWriter:
             raises=self._raises(fn, doc),
             steps=self.flow.steps(fn.flow),
             examples=examples,
-            summary=sentence(doc.summary) if doc.summary else self._purpose(fn, cls),
+            summary=summary,
         )
 
     def _subject(self, fn: FunctionInfo, cls: str | None) -> str:
@@ -200,7 +199,7 @@ class OfflineWriter:
     def _raises(self, fn: FunctionInfo, doc: Docstring) -> tuple[RaiseDoc, ...]:
         t = self.catalog.t
         found: dict[str, list[str]] = {}
-        contexts = _raise_contexts(fn.flow)
+        contexts = _raise_contexts(fn.flow) if fn.raises else {}
         for r in fn.raises:
             exc = r.exception or contexts.get(r.line, ("", []))[0]
             if not exc:
@@ -479,7 +478,7 @@ def _returned(fn: FunctionInfo) -> list[str]:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 14)
 def _parses(source: str) -> bool:
     """Whether ``source`` is valid Python (cached: built examples repeat across units)."""
     try:
