@@ -208,19 +208,19 @@ def tidy(markdown: str) -> str:
             if line.strip() == fence:
                 fence = ""
             continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group(1)
+        if line.startswith(("```", "~~~")):  # cheap test before the regex
+            fence = _FENCE.match(line).group(1)
             blank = 0
             out.append(line.rstrip())
             continue
-        if not line.strip():
+        text = line.rstrip()
+        if not text:
             blank += 1
             if blank == 1 and out:
                 out.append("")
             continue
         blank = 0
-        out.append(line.rstrip())
+        out.append(text)
     while out and not out[-1]:
         out.pop()
     return "\n".join(out) + "\n"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from docgen.model import FlowBranch, FlowKind, FlowNode, FunctionInfo, ParamKind
+from docgen.model import FlowKind, FlowNode, FunctionInfo, ParamKind
 
 __all__ = [
     "escape_prose",
@@ -177,30 +177,35 @@ def flow_rows(
     nodes: Sequence[FlowNode],
     prefix: str = "",
     glyphs: Sequence[str] = ("├─ ", "└─ ", "│  ", "   "),
-) -> list[tuple[str, FlowNode, FlowBranch | None]]:
-    """The control-flow tree as flat rows ``(lead, node, branch)``, one per line of the drawing.
+) -> list[tuple[str, str, str | None, str]]:
+    """The control-flow tree as flat rows ``(lead, kind, role, label)``, one per drawn line.
 
-    ``lead`` is the indentation and connector drawn before the line's label, made of the
-    template's ``glyphs`` (item, last item, guide, no guide); ``branch`` is None on a node's own
-    line. A node whose only branch is its plain body (a loop, ``with`` or ``try`` without
-    handlers) shows that body directly under it. Flattening here spares the template a recursive
-    macro call per node; the template still draws each line and chooses every word.
+    ``lead`` is the indentation and connector drawn before the line's text, made of the
+    template's ``glyphs`` (item, last item, guide, no guide); ``kind`` is the node's
+    :class:`FlowKind` value; ``role`` is None on a node's own line and the branch role
+    (``"if"``, ``"else"``, ``"except"``…) on a line for one branch of a compound node; ``label``
+    is the node's or the branch's label. A node whose only branch is its plain body (a loop,
+    ``with`` or ``try`` without handlers) shows that body directly under it. Flattening here
+    spares the template a recursive macro call per node; the template draws each line and
+    chooses every word.
     """
     item, last_item, guide, no_guide = glyphs
-    rows: list[tuple[str, FlowNode, FlowBranch | None]] = []
+    rows: list[tuple[str, str, str | None, str]] = []
 
     def walk(body: Sequence[FlowNode], indent: str) -> None:
         for i, node in enumerate(body):
             last = i == len(body) - 1
             inner = indent + (no_guide if last else guide)
-            rows.append((indent + (last_item if last else item), node, None))
+            kind = node.kind
+            rows.append((indent + (last_item if last else item), kind.value, None, node.label))
             branches = node.branches
-            if len(branches) == 1 and node.kind in _BODY_ONLY and branches[0].role in ("body", ""):
+            if len(branches) == 1 and kind in _BODY_ONLY and branches[0].role in ("body", ""):
                 walk(branches[0].body, inner)
                 continue
             for j, branch in enumerate(branches):
                 blast = j == len(branches) - 1
-                rows.append((inner + (last_item if blast else item), node, branch))
+                lead = inner + (last_item if blast else item)
+                rows.append((lead, kind.value, branch.role, branch.label))
                 walk(branch.body, inner + (no_guide if blast else guide))
 
     walk(nodes, prefix)
