@@ -478,9 +478,18 @@ def _returned(fn: FunctionInfo) -> list[str]:
     )
 
 
-@lru_cache(maxsize=1 << 14)
 def _parses(source: str) -> bool:
-    """Whether ``source`` is valid Python (cached: built examples repeat across units)."""
+    """Whether ``source`` is valid Python.
+
+    Built examples are a few one-line statements that repeat from unit to unit (``from m import
+    C``, ``c = C()``), so each line is checked on its own first, with a cache: lines that each
+    parse alone also parse together. Anything else (a block, a continued line) is parsed whole.
+    """
+    return all(_parses_whole(line) for line in source.split("\n")) or _parses_whole(source)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parses_whole(source: str) -> bool:
     try:
         ast.parse(source)
     except (SyntaxError, ValueError):
