@@ -61,16 +61,15 @@ class FlowPhraser:
     def steps(self, nodes: Sequence[FlowNode]) -> tuple[str, ...]:
         """Numbered steps for a top-level body (without the numbers)."""
         groups = self._groups(nodes)
-        steps = [sentence(self._group_clause(group, deep=True)) for group in groups]
-        if len(steps) > MAX_STEPS:
-            hidden = len(steps) - (MAX_STEPS - 2) - 1
-            tail = steps[-1]
-            steps = [
-                *steps[: MAX_STEPS - 2],
-                sentence(self.cat.plural(hidden, "clause.more_steps")),
-                tail,
-            ]
-        return tuple(steps)
+        if len(groups) <= MAX_STEPS:
+            return tuple(self._step(group) for group in groups)
+        # the first steps, "and N more", the last step: the hidden ones are never phrased
+        head, last = groups[: MAX_STEPS - 2], groups[-1]
+        more = sentence(self.cat.plural(len(groups) - len(head) - 1, "clause.more_steps"))
+        return (*(self._step(group) for group in head), more, self._step(last))
+
+    def _step(self, group: list[FlowNode]) -> str:
+        return sentence(self._group_clause(group, deep=True))
 
     def brief(self, nodes: Sequence[FlowNode]) -> str:
         """A short clause for a nested body: at most two groups, then "and N more"."""
