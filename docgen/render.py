@@ -70,6 +70,7 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates do not change during a run: no stat per page
         )
         env.filters.update(
             md=escape_prose,
