@@ -69,8 +69,14 @@ def _escape_plain(text: str) -> str:
 
 
 # A code span as writers quote it: a run of one or two backticks, then text, then the first run
-# of exactly the same length. Longer runs, and runs that are never closed, are text.
-_SPAN = re.compile(r"(?<!`)(`{1,2})(?!`).*?(?<!`)\1(?!`)")
+# of exactly the same length. Longer runs, and runs that are never closed, are text. The body is
+# read a whole run of text or of other backticks at a time (possessive: no backtracking).
+_SPAN = re.compile(
+    r"(?<!`)(?:"
+    r"`(?!`)(?:[^`]++|``++)*+`"  # `code`: the body may hold runs of two or more
+    r"|``(?!`)(?:[^`]++|`(?!`)|```++)*+``"  # ``code``: runs of one, or of three or more
+    r")"
+)
 
 
 def _escape_line(line: str) -> str:
