@@ -201,27 +201,28 @@ def tidy(markdown: str) -> str:
     """Collapse runs of blank lines and strip trailing spaces outside fenced blocks; end with one
     newline. Fenced content is left byte for byte."""
     out: list[str] = []
+    keep = out.append
     fence = ""
     blank = 0
     for line in markdown.splitlines():
         if fence:
-            out.append(line)
-            if line.strip() == fence:
+            keep(line)
+            if fence in line and line.strip() == fence:
                 fence = ""
             continue
         if line.startswith(("```", "~~~")):  # cheap test before the regex
             fence = _FENCE.match(line).group(1)
             blank = 0
-            out.append(line.rstrip())
+            keep(line.rstrip())
             continue
         text = line.rstrip()
         if not text:
             blank += 1
             if blank == 1 and out:
-                out.append("")
+                keep("")
             continue
         blank = 0
-        out.append(text)
+        keep(text)
     while out and not out[-1]:
         out.pop()
     return "\n".join(out) + "\n"
