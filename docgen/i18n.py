@@ -75,7 +75,9 @@ class Catalog:
 
     def t(self, key: str, /, **kw: Any) -> str:
         """The message ``key`` with ``{placeholders}`` filled from ``kw``."""
-        text = self.raw(key)
+        text = self.messages.get(key)
+        if text is None:
+            text = self.raw(key)  # raises the missing-key error
         if not isinstance(text, str):
             raise CatalogError(f"message {key!r} is a plural entry; use plural(n, key)")
         return self._format(key, text, kw)
@@ -92,8 +94,10 @@ class Catalog:
         return self._format(key, text, {"n": n, **kw})
 
     def _format(self, key: str, text: str, kw: Mapping[str, Any]) -> str:
+        if "{" not in text and "}" not in text:  # nothing to fill: the text as it is
+            return text
         try:
-            return text.format_map(_Strict(kw))
+            return text.format_map(kw)  # a missing placeholder raises KeyError
         except KeyError as err:
             raise CatalogError(f"message {key!r} needs the placeholder {err.args[0]!r}") from None
         except (ValueError, IndexError) as err:
@@ -109,11 +113,6 @@ class Catalog:
             for _, name, _, _ in string.Formatter().parse(text)
             if name
         }
-
-
-class _Strict(dict):
-    def __missing__(self, key: str) -> Any:
-        raise KeyError(key)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from docgen.model import Doc, FunctionInfo, ModuleInfo, ParamKind
 from docgen.render_helpers import (
     escape_prose,
     fenced,
+    flow_rows,
     inline_code,
     link_target,
     oneline,
@@ -69,6 +70,7 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates do not change during a run: no stat per page
         )
         env.filters.update(
             md=escape_prose,
@@ -86,6 +88,7 @@ class Renderer:
             annotation_of=annotation_of,
             display_name=display_name,
             class_header=class_header,
+            flow_rows=flow_rows,
         )
         return env
 
@@ -198,27 +201,28 @@ def tidy(markdown: str) -> str:
     """Collapse runs of blank lines and strip trailing spaces outside fenced blocks; end with one
     newline. Fenced content is left byte for byte."""
     out: list[str] = []
+    keep = out.append
     fence = ""
     blank = 0
     for line in markdown.splitlines():
         if fence:
-            out.append(line)
-            if line.strip() == fence:
+            keep(line)
+            if fence in line and line.strip() == fence:
                 fence = ""
             continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group(1)
+        if line.startswith(("```", "~~~")):  # cheap test before the regex
+            fence = _FENCE.match(line).group(1)
             blank = 0
-            out.append(line.rstrip())
+            keep(line.rstrip())
             continue
-        if not line.strip():
+        text = line.rstrip()
+        if not text:
             blank += 1
             if blank == 1 and out:
-                out.append("")
+                keep("")
             continue
         blank = 0
-        out.append(line.rstrip())
+        keep(text)
     while out and not out[-1]:
         out.pop()
     return "\n".join(out) + "\n"

@@ -11,12 +11,15 @@ strings, so the offline writer uses :func:`inline_code` too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
-from docgen.model import FunctionInfo, ParamKind
+from docgen.model import FlowKind, FlowNode, FunctionInfo, ParamKind
 
 __all__ = [
     "escape_prose",
     "fenced",
+    "flow_rows",
     "inline_code",
     "link_target",
     "oneline",
@@ -25,7 +28,6 @@ __all__ = [
     "split_step",
 ]
 
-_RUN = re.compile(r"`+")
 _FENCE_LINE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 _LIST_MARK = re.compile(r"^(\s*)([-+*]|\d{1,9}[.)])(\s+)")
@@ -58,10 +60,23 @@ def fenced(text: object, lang: str = "") -> str:
 
 
 _PLAIN = str.maketrans({**{ch: "\\" + ch for ch in _BACKSLASHED}, **_ESCAPES})
+_SPECIAL = re.compile("[" + re.escape("".join(sorted(_BACKSLASHED | set(_ESCAPES)))) + "]")
 
 
 def _escape_plain(text: str) -> str:
-    return text.translate(_PLAIN)
+    # str.translate is slow on non-ASCII text, and most prose holds nothing to escape
+    return text.translate(_PLAIN) if _SPECIAL.search(text) else text
+
+
+# A code span as writers quote it: a run of one or two backticks, then text, then the first run
+# of exactly the same length. Longer runs, and runs that are never closed, are text. The body is
+# read a whole run of text or of other backticks at a time (possessive: no backtracking).
+_SPAN = re.compile(
+    r"(?<!`)(?:"
+    r"`(?!`)(?:[^`]++|``++)*+`"  # `code`: the body may hold runs of two or more
+    r"|``(?!`)(?:[^`]++|`(?!`)|```++)*+``"  # ``code``: runs of one, or of three or more
+    r")"
+)
 
 
 def _escape_line(line: str) -> str:
@@ -72,23 +87,16 @@ def _escape_line(line: str) -> str:
         prefix, line = f"&#{ord(line[0])};", line[1:]  # an entity works in every Markdown
     elif m := _LIST_MARK.match(line):
         prefix, line = m.group(0), line[m.end() :]
-    out = []
+    if "`" not in line:
+        return prefix + _escape_plain(line)
+    out = [prefix]
     pos = 0
-    for m in _RUN.finditer(line):
-        if m.start() < pos:
-            continue
-        run = m.group(0)
-        if len(run) > 2:  # writers quote code with one or two backticks; longer runs are text
-            continue
-        close = re.compile(r"(?<!`)" + run + r"(?!`)")
-        end = close.search(line, m.end())
-        if end is None:
-            continue
+    for m in _SPAN.finditer(line):
         out.append(_escape_plain(line[pos : m.start()]))
-        out.append(line[m.start() : end.end()])
-        pos = end.end()
+        out.append(m.group(0))
+        pos = m.end()
     out.append(_escape_plain(line[pos:]))
-    return prefix + "".join(out)
+    return "".join(out)
 
 
 def escape_prose(text: object) -> str:
@@ -98,7 +106,13 @@ def escape_prose(text: object) -> str:
     backslash-escaped, and lines that would start a heading, a fence, a quote or a code block are
     neutralised. Paragraph breaks are kept.
     """
-    lines = str(text).strip("\n").splitlines()
+    return _escape_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _escape_text(text: str) -> str:
+    # cached: a module's overview and steps are shown on both of its pages
+    lines = text.strip("\n").splitlines()
     return "\n".join(_escape_line(line) for line in lines)
 
 
@@ -160,3 +174,45 @@ def link_target(path: object) -> str:
     """A Markdown link destination; wrapped in ``<>`` when it holds spaces or parentheses."""
     text = str(path)
     return f"<{text}>" if re.search(r"[\s()<>]", text) else text
+
+
+_BODY_ONLY = (FlowKind.FOR, FlowKind.WHILE, FlowKind.WITH, FlowKind.TRY)
+
+
+def flow_rows(
+    nodes: Sequence[FlowNode],
+    prefix: str = "",
+    glyphs: Sequence[str] = ("├─ ", "└─ ", "│  ", "   "),
+) -> list[tuple[str, str, str | None, str]]:
+    """The control-flow tree as flat rows ``(lead, kind, role, label)``, one per drawn line.
+
+    ``lead`` is the indentation and connector drawn before the line's text, made of the
+    template's ``glyphs`` (item, last item, guide, no guide); ``kind`` is the node's
+    :class:`FlowKind` value; ``role`` is None on a node's own line and the branch role
+    (``"if"``, ``"else"``, ``"except"``…) on a line for one branch of a compound node; ``label``
+    is the node's or the branch's label. A node whose only branch is its plain body (a loop,
+    ``with`` or ``try`` without handlers) shows that body directly under it. Flattening here
+    spares the template a recursive macro call per node; the template draws each line and
+    chooses every word.
+    """
+    item, last_item, guide, no_guide = glyphs
+    rows: list[tuple[str, str, str | None, str]] = []
+
+    def walk(body: Sequence[FlowNode], indent: str) -> None:
+        for i, node in enumerate(body):
+            last = i == len(body) - 1
+            inner = indent + (no_guide if last else guide)
+            kind = node.kind
+            rows.append((indent + (last_item if last else item), kind.value, None, node.label))
+            branches = node.branches
+            if len(branches) == 1 and kind in _BODY_ONLY and branches[0].role in ("body", ""):
+                walk(branches[0].body, inner)
+                continue
+            for j, branch in enumerate(branches):
+                blast = j == len(branches) - 1
+                lead = inner + (last_item if blast else item)
+                rows.append((lead, kind.value, branch.role, branch.label))
+                walk(branch.body, inner + (no_guide if blast else guide))
+
+    walk(nodes, prefix)
+    return rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import logging
+from functools import lru_cache
 
 from docgen.docstrings import Docstring, parse_docstring
 from docgen.i18n import Catalog, load_catalog
@@ -74,9 +75,8 @@ class OfflineWriter:
     def function(self, fn: FunctionInfo, module: ModuleInfo | None = None) -> FunctionDoc:
         doc = parse_docstring(fn.docstring)
         cls = _owner(fn)
-        purpose = sentence(doc.summary) if doc.summary else self._purpose(fn, cls)
-        if doc.description:
-            purpose = f"{purpose}\n\n{doc.description}"
+        summary = sentence(doc.summary) if doc.summary else self._purpose(fn, cls)
+        purpose = f"{summary}\n\n{doc.description}" if doc.description else summary
         examples = tuple(Example(code) for code in doc.examples if _parses(code))
         if not examples:
             built = function_example(fn, module)
@@ -88,7 +88,7 @@ class OfflineWriter:
             raises=self._raises(fn, doc),
             steps=self.flow.steps(fn.flow),
             examples=examples,
-            summary=sentence(doc.summary) if doc.summary else self._purpose(fn, cls),
+            summary=summary,
         )
 
     def _subject(self, fn: FunctionInfo, cls: str | None) -> str:
@@ -199,7 +199,7 @@ class OfflineWriter:
     def _raises(self, fn: FunctionInfo, doc: Docstring) -> tuple[RaiseDoc, ...]:
         t = self.catalog.t
         found: dict[str, list[str]] = {}
-        contexts = _raise_contexts(fn.flow)
+        contexts = _raise_contexts(fn.flow) if fn.raises else {}
         for r in fn.raises:
             exc = r.exception or contexts.get(r.line, ("", []))[0]
             if not exc:
@@ -479,6 +479,17 @@ def _returned(fn: FunctionInfo) -> list[str]:
 
 
 def _parses(source: str) -> bool:
+    """Whether ``source`` is valid Python.
+
+    Built examples are a few one-line statements that repeat from unit to unit (``from m import
+    C``, ``c = C()``), so each line is checked on its own first, with a cache: lines that each
+    parse alone also parse together. Anything else (a block, a continued line) is parsed whole.
+    """
+    return all(_parses_whole(line) for line in source.split("\n")) or _parses_whole(source)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parses_whole(source: str) -> bool:
     try:
         ast.parse(source)
     except (SyntaxError, ValueError):

@@ -9,6 +9,7 @@ drops any that would not. Nothing here claims what the call does.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, Parameter, ParamKind
 
@@ -79,6 +80,7 @@ def call_args(params: tuple[Parameter, ...]) -> str:
     return ", ".join(args)
 
 
+@lru_cache(maxsize=4096)
 def snake(name: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower().strip("_")
     return text or "obj"

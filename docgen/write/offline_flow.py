@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from docgen.i18n import Catalog
 from docgen.model import FlowKind, FlowNode
@@ -25,6 +27,7 @@ MAX_BRIEF = 2  # nodes described inside a nested body
 _COMPOUND = {FlowKind.IF, FlowKind.FOR, FlowKind.WHILE, FlowKind.TRY, FlowKind.WITH, FlowKind.MATCH}
 
 
+@lru_cache(maxsize=1 << 15)
 def code(text: str, limit: int = 80) -> str:
     """Code quoted in backticks, on one line, shortened when very long."""
     return inline_code(oneline(text, limit))
@@ -58,16 +61,15 @@ class FlowPhraser:
     def steps(self, nodes: Sequence[FlowNode]) -> tuple[str, ...]:
         """Numbered steps for a top-level body (without the numbers)."""
         groups = self._groups(nodes)
-        steps = [sentence(self._group_clause(group, deep=True)) for group in groups]
-        if len(steps) > MAX_STEPS:
-            hidden = len(steps) - (MAX_STEPS - 2) - 1
-            tail = steps[-1]
-            steps = [
-                *steps[: MAX_STEPS - 2],
-                sentence(self.cat.plural(hidden, "clause.more_steps")),
-                tail,
-            ]
-        return tuple(steps)
+        if len(groups) <= MAX_STEPS:
+            return tuple(self._step(group) for group in groups)
+        # the first steps, "and N more", the last step: the hidden ones are never phrased
+        head, last = groups[: MAX_STEPS - 2], groups[-1]
+        more = sentence(self.cat.plural(len(groups) - len(head) - 1, "clause.more_steps"))
+        return (*(self._step(group) for group in head), more, self._step(last))
+
+    def _step(self, group: list[FlowNode]) -> str:
+        return sentence(self._group_clause(group, deep=True))
 
     def brief(self, nodes: Sequence[FlowNode]) -> str:
         """A short clause for a nested body: at most two groups, then "and N more"."""
@@ -253,45 +255,27 @@ class FlowPhraser:
         """A plain statement as a clause, read from its source text when it parses."""
         t = self.cat.t
         label = node.label.strip()
-        stmt = _parse_statement(label)
+        stmt = _statement(label)
         if stmt is None:
             return self._unparsed(node)
-        if isinstance(stmt, ast.Pass):
-            return t("clause.pass")
-        if isinstance(stmt, ast.Expr):
-            value = stmt.value
-            if isinstance(value, ast.Constant) and value.value is Ellipsis:
-                return t("clause.ellipsis")
-            if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-                return t("clause.await_call", callee=code(_segment(label, value.value.func)))
-            if isinstance(value, ast.Await):
-                return t("clause.await", expr=code(_segment(label, value.value)))
-            if isinstance(value, ast.Call):
-                return t("clause.call", callee=code(_segment(label, value.func)))
-            return t("clause.statement", stmt=code(label))
-        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            target = code(" = ".join(_segment(label, tg) for tg in targets))
-            value = stmt.value
-            if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-                callee = code(_segment(label, value.value.func))
-                return t("clause.assign_await", callee=callee, target=target)
-            if isinstance(value, ast.Call):
-                callee = code(_segment(label, value.func))
-                return t("clause.assign_call", callee=callee, target=target)
-            return t("clause.assign", target=target, value=code(_segment(label, value), 60))
-        if isinstance(stmt, ast.AnnAssign):
-            return t("clause.annotate", target=code(_segment(label, stmt.target)))
-        if isinstance(stmt, ast.AugAssign):
-            return t(
-                "clause.augassign", target=code(_segment(label, stmt.target)), stmt=code(label)
-            )
-        if isinstance(stmt, ast.Delete):
-            names = [code(_segment(label, tg)) for tg in stmt.targets]
-            return t("clause.delete", names=join_list(self.cat, names))
-        if isinstance(stmt, ast.Import | ast.ImportFrom):
-            names = [code(alias.name) for alias in stmt.names]
-            return t("clause.import", names=join_list(self.cat, names))
+        kind = stmt.kind
+        if kind in ("pass", "ellipsis"):
+            return t(f"clause.{kind}")
+        if kind in ("call", "await_call"):
+            return t(f"clause.{kind}", callee=code(stmt.callee))
+        if kind == "await":
+            return t("clause.await", expr=code(stmt.value))
+        if kind in ("assign_call", "assign_await"):
+            return t(f"clause.{kind}", callee=code(stmt.callee), target=code(stmt.target))
+        if kind == "assign":
+            return t("clause.assign", target=code(stmt.target), value=code(stmt.value, 60))
+        if kind == "annotate":
+            return t("clause.annotate", target=code(stmt.target))
+        if kind == "augassign":
+            return t("clause.augassign", target=code(stmt.target), stmt=code(label))
+        if kind in ("delete", "import"):
+            names = [code(name) for name in stmt.names]
+            return t(f"clause.{kind}", names=join_list(self.cat, names))
         return t("clause.statement", stmt=code(label))
 
     def _unparsed(self, node: FlowNode) -> str:
@@ -308,9 +292,9 @@ class FlowPhraser:
 
     def _pure_call(self, node: FlowNode) -> str | None:
         """The callee (quoted) when the statement is nothing but a call."""
-        stmt = _parse_statement(node.label.strip())
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            return code(_segment(node.label.strip(), stmt.value.func))
+        stmt = _statement(node.label.strip())
+        if stmt is not None and stmt.kind == "call":
+            return code(stmt.callee)
         return None
 
 
@@ -320,16 +304,76 @@ class FlowPhraser:
 _ASSIGN = re.compile(r"^([\w.\[\]'\", ]+?)\s*=(?!=)\s*(.*)$")
 
 
-def _parse_statement(label: str) -> ast.stmt | None:
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """What :meth:`FlowPhraser.statement` needs from one parsed statement: its shape (``kind``,
+    named after the catalog's ``clause.*`` key) and the source text of its parts."""
+
+    kind: str
+    target: str = ""
+    callee: str = ""
+    value: str = ""
+    names: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1 << 15)
+def _statement(label: str) -> _Statement | None:
+    """The shape of a one-statement label, or None when it does not parse. Labels repeat (a
+    statement is read once for its steps and once to see whether it is a bare call; ``return
+    None`` and ``self.x = x`` are everywhere), so the parse is cached."""
     try:
         tree = ast.parse(label)
     except (SyntaxError, ValueError):
         return None
-    return tree.body[0] if len(tree.body) == 1 else None
+    if len(tree.body) != 1:
+        return None
+    stmt = tree.body[0]
+    if isinstance(stmt, ast.Pass):
+        return _Statement("pass")
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        if isinstance(value, ast.Constant) and value.value is Ellipsis:
+            return _Statement("ellipsis")
+        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+            return _Statement("await_call", callee=_segment(label, value.value.func))
+        if isinstance(value, ast.Await):
+            return _Statement("await", value=_segment(label, value.value))
+        if isinstance(value, ast.Call):
+            return _Statement("call", callee=_segment(label, value.func))
+        return _Statement("statement")
+    if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        target = " = ".join(_segment(label, tg) for tg in targets)
+        value = stmt.value
+        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+            return _Statement("assign_await", target, callee=_segment(label, value.value.func))
+        if isinstance(value, ast.Call):
+            return _Statement("assign_call", target, callee=_segment(label, value.func))
+        return _Statement("assign", target, value=_segment(label, value))
+    if isinstance(stmt, ast.AnnAssign):
+        return _Statement("annotate", _segment(label, stmt.target))
+    if isinstance(stmt, ast.AugAssign):
+        return _Statement("augassign", _segment(label, stmt.target))
+    if isinstance(stmt, ast.Delete):
+        return _Statement("delete", names=tuple(_segment(label, tg) for tg in stmt.targets))
+    if isinstance(stmt, ast.Import | ast.ImportFrom):
+        return _Statement("import", names=tuple(alias.name for alias in stmt.names))
+    return _Statement("statement")
 
 
 def _segment(source: str, node: ast.AST) -> str:
-    return ast.get_source_segment(source, node) or ast.unparse(node)
+    """The source text of ``node``. A one-line ASCII label is sliced directly (its column
+    offsets are character offsets), which is what :func:`ast.get_source_segment` does slowly."""
+    if (
+        node.lineno == node.end_lineno == 1
+        and source.isascii()
+        and "\n" not in source
+        and "\r" not in source
+    ):
+        text = source[node.col_offset : node.end_col_offset]
+    else:
+        text = ast.get_source_segment(source, node)
+    return text or ast.unparse(node)
 
 
 def _strip_keyword(label: str, keyword: str) -> str:
