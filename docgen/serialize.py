@@ -14,16 +14,11 @@ from typing import Any
 from docgen.model import (
     ClassDoc,
     Doc,
-    DocSource,
-    Documented,
     Example,
-    Failed,
     FunctionDoc,
     ModuleDoc,
     ParamDoc,
     RaiseDoc,
-    Skipped,
-    UnitResult,
     Usage,
 )
 
@@ -33,8 +28,6 @@ __all__ = [
     "doc_from_json",
     "doc_to_dict",
     "doc_to_json",
-    "result_status",
-    "result_to_dict",
     "usage_from_dict",
     "usage_to_dict",
 ]
@@ -214,46 +207,3 @@ def usage_from_dict(data: Any) -> Usage:
             raise SerializeError(f"usage {key!r} must be an integer")
         values[key] = value
     return Usage(**values)
-
-
-def result_status(result: UnitResult) -> str:
-    """The report status: documented, cached, fallback, failed or skipped."""
-    if isinstance(result, Documented):
-        if result.source is DocSource.CACHED:
-            return "cached"
-        if result.source is DocSource.FALLBACK:
-            return "fallback"
-        return "documented"
-    if isinstance(result, Failed):
-        return "failed"
-    if isinstance(result, Skipped):
-        return "skipped"
-    raise TypeError(f"not a unit result: {type(result).__name__}")
-
-
-def result_to_dict(result: UnitResult, *, include_doc: bool = False) -> dict[str, Any]:
-    """One unit of the ``--format json`` report.
-
-    Always: ``uid``, ``status``, ``source`` (the DocSource value, or null), ``reason`` ("" when
-    none), ``usage``. With ``include_doc`` also ``doc`` (null when there is none).
-    """
-    status = result_status(result)
-    out: dict[str, Any] = {"uid": result.uid, "status": status}
-    doc: Doc | None = None
-    if isinstance(result, Documented):
-        out["source"] = result.source.value
-        out["reason"] = result.reason
-        out["usage"] = usage_to_dict(result.usage)
-        doc = result.doc
-    elif isinstance(result, Failed):
-        out["source"] = None
-        out["reason"] = result.reason
-        out["usage"] = usage_to_dict(result.usage)
-        doc = result.doc
-    else:
-        out["source"] = None
-        out["reason"] = result.reason
-        out["usage"] = usage_to_dict(Usage())
-    if include_doc:
-        out["doc"] = None if doc is None else doc_to_dict(doc)
-    return out

@@ -9,15 +9,11 @@ import pytest
 
 from docgen.model import (
     ClassDoc,
-    DocSource,
-    Documented,
     Example,
-    Failed,
     FunctionDoc,
     ModuleDoc,
     ParamDoc,
     RaiseDoc,
-    Skipped,
     Usage,
 )
 from docgen.serialize import (
@@ -26,8 +22,6 @@ from docgen.serialize import (
     doc_from_json,
     doc_to_dict,
     doc_to_json,
-    result_status,
-    result_to_dict,
     usage_from_dict,
     usage_to_dict,
 )
@@ -150,37 +144,3 @@ def test_usage_round_trip_and_validation() -> None:
         usage_from_dict({"requests": "2"})
     with pytest.raises(SerializeError):
         usage_from_dict({"requests": True})
-
-
-def test_result_to_dict_statuses() -> None:
-    doc = ClassDoc("p", "d", (), ())
-    usage = Usage(5, 6, 1, 0)
-    cases = [
-        (Documented("m:f", doc, DocSource.MODEL, usage), "documented"),
-        (Documented("m:f", doc, DocSource.OFFLINE), "documented"),
-        (Documented("m:f", doc, DocSource.CACHED), "cached"),
-        (Documented("m:f", doc, DocSource.FALLBACK, usage, reason="bad json"), "fallback"),
-        (Failed("m:f", "timeout", doc, usage), "failed"),
-        (Skipped("m:f", "excluded"), "skipped"),
-    ]
-    for result, status in cases:
-        assert result_status(result) == status
-        data = result_to_dict(result)
-        assert data["status"] == status
-        assert data["uid"] == "m:f"
-        assert "doc" not in data
-        json.dumps(data)
-    fallback = result_to_dict(cases[3][0], include_doc=True)
-    assert fallback["source"] == "fallback"
-    assert fallback["reason"] == "bad json"
-    assert fallback["usage"] == {
-        "prompt_tokens": 5,
-        "completion_tokens": 6,
-        "requests": 1,
-        "retries": 0,
-    }
-    assert doc_from_dict(fallback["doc"]) == doc
-    skipped = result_to_dict(cases[5][0], include_doc=True)
-    assert skipped["doc"] is None and skipped["source"] is None
-    assert skipped["usage"]["requests"] == 0
-    assert result_to_dict(Failed("m", "x"), include_doc=True)["doc"] is None
