@@ -1,7 +1,7 @@
-"""JSON forms of the write stage's records: docs, usage and unit results.
+"""JSON forms of the write stage's records: docs and usage.
 
 The cache stores a doc as JSON (not pickle) so an entry stays readable and survives small changes
-to the classes, and ``--format json`` reports units in the same shapes. Every doc is tagged with
+to the classes. Every doc is tagged with
 its ``kind`` and converts back losslessly (tuples included); keys come out in a stable order so the
 same doc always gives the same text.
 """
@@ -185,7 +185,7 @@ def doc_from_json(text: str | bytes) -> Doc:
 
 
 # --------------------------------------------------------------------------------------------
-# usage and results
+# usage
 
 
 def usage_to_dict(usage: Usage) -> dict[str, int]:
