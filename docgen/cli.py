@@ -70,7 +70,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="docgen",
-        description="Write Russian (or English) Markdown docs for Python code into an MkDocs site.",
+        description="Write Russian (or English) Markdown docs for Python code into an MkDocs site."
+        " Other commands: docgen build | check | estimate (each has --help).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
