@@ -254,6 +254,12 @@ def load_yaml(text: str) -> Any:
 # mkdocs.yml
 
 
+_SLUGIFY_MARK = "docgen-slugify"
+# Unicode-aware heading anchors ("#как-работает-функция", not "#_1"), from pymdown-extensions,
+# which mkdocs-material installs.
+_SLUGIFY = "slugify: !!python/object/apply:pymdownx.slugs.slugify\n      kwds:\n        case: lower"
+
+
 def _new_mkdocs_yml(
     *, site_name: str, lang: str, docs_dir: str, nav: list[Any], titles: Mapping[str, str]
 ) -> str:
@@ -288,7 +294,7 @@ def _new_mkdocs_yml(
     config["markdown_extensions"] = [
         "admonition",
         "attr_list",
-        {"toc": {"permalink": True}},
+        {"toc": {"permalink": True, "slugify": _SLUGIFY_MARK}},
         {"pymdownx.highlight": {"anchor_linenums": True}},
         "pymdownx.inlinehilite",
         "pymdownx.superfences",
@@ -298,6 +304,8 @@ def _new_mkdocs_yml(
     body = yaml.safe_dump(
         config, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096
     )
+    # A safe dumper cannot write the python tag MkDocs needs for a callable: put it in as text.
+    body = body.replace(f"slugify: {_SLUGIFY_MARK}", _SLUGIFY)
     return head + body + _nav_text(nav)
 
 

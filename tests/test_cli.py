@@ -63,7 +63,8 @@ def test_example_package_offline_then_strict_mkdocs_build(
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert build.returncode == 0, build.stderr
-    assert (project / "site" / "reference" / "chatbot" / "client" / "index.html").is_file()
+    html = (project / "site" / "reference" / "chatbot" / "client" / "index.html").read_text("utf-8")
+    assert 'id="точка-входа"' in html  # readable Cyrillic anchors
 
 
 def test_rerun_on_unchanged_code_touches_no_file(project: Path) -> None:

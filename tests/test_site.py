@@ -206,7 +206,8 @@ def test_created_mkdocs_yml(tmp_path: Path) -> None:
     assert config["theme"]["language"] == "ru"
     assert "content.code.copy" in config["theme"]["features"]
     assert config["plugins"] == [{"search": {"lang": ["ru", "en"]}}]
-    assert {"toc": {"permalink": True}} in config["markdown_extensions"]
+    toc = {"permalink": True, "slugify": {"kwds": {"case": "lower"}}}  # the tag read as data
+    assert {"toc": toc} in config["markdown_extensions"]
     assert "pymdownx.superfences" in config["markdown_extensions"]
     assert [next(iter(item)) for item in config["nav"]] == ["Home", "Справочник", "Usage"]
     assert "Справочник" in (tmp_path / "mkdocs.yml").read_text(encoding="utf-8")
