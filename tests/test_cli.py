@@ -238,3 +238,12 @@ def test_worker_pool_gives_the_same_site_as_one_process(tmp_path: Path, monkeypa
     monkeypatch.setattr("docgen.pipeline.extract_file", no_parse)
     assert main(["src", "--jobs", "2", "--out", "site2", "--mkdocs-yml", "site2.yml",
                  "--cache-dir", ".cache2", "--lang", "en"]) == 0  # fmt: skip
+
+
+def test_this_projects_own_site_is_up_to_date(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/ is docgen's own output for docgen/: after changing the code, run `docgen docgen`."""
+    monkeypatch.chdir(ROOT)
+    code = main(["check", "docgen"])
+    assert code == 0, "docs/ is stale, run `docgen docgen`:\n" + capsys.readouterr().out
