@@ -62,6 +62,16 @@ def file_sha256(path: str) -> str | None:
         return None
 
 
+def _marks_package_only(path: str) -> bool:
+    """An ``__init__.py`` that is empty or only comments: docgen makes no page for it."""
+    try:
+        with open(path, "rb") as fh:
+            lines = fh.read(65536).splitlines()
+    except OSError:
+        return False
+    return all(not line.strip() or line.lstrip().startswith(b"#") for line in lines)
+
+
 def _read_manifest(out_dir: str) -> dict[str, Any] | None:
     try:
         with open(os.path.join(out_dir, MANIFEST_NAME), encoding="utf-8") as fh:
@@ -78,7 +88,9 @@ def check(
 ) -> CheckResult:
     """Compare ``files`` with the pages recorded in ``out_dir``'s manifest (see module doc)."""
     manifest = _read_manifest(out_dir)
-    modules = {f.module: f for f in files}
+    modules = {
+        f.module: f for f in files if not (f.is_package and _marks_package_only(f.path))
+    }
     if manifest is None:
         return _result({m: NO_PAGES for m in modules}, {}, {})
 

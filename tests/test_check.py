@@ -126,3 +126,15 @@ def test_file_sha256(tmp_path: Path) -> None:
     path.write_bytes(b"abc")
     assert file_sha256(str(path)) == sha(b"abc")
     assert file_sha256(str(tmp_path / "missing.py")) is None
+
+
+def test_an_empty_package_init_needs_no_pages(tmp_path) -> None:
+    init = tmp_path / "pkg" / "__init__.py"
+    init.parent.mkdir()
+    init.write_text("# only a marker\n\n", encoding="utf-8")
+    files = [SourceFile(str(init), "pkg/__init__.py", "pkg", True)]
+    result = check(files, out_dir=str(tmp_path / "docs"), lang="ru", template_hash="t")
+    assert result.ok
+    init.write_text("X = 1\n", encoding="utf-8")
+    result = check(files, out_dir=str(tmp_path / "docs"), lang="ru", template_hash="t")
+    assert result.missing == ("pkg",)
