@@ -88,9 +88,7 @@ def check(
 ) -> CheckResult:
     """Compare ``files`` with the pages recorded in ``out_dir``'s manifest (see module doc)."""
     manifest = _read_manifest(out_dir)
-    modules = {
-        f.module: f for f in files if not (f.is_package and _marks_package_only(f.path))
-    }
+    modules = {f.module: f for f in files if not (f.is_package and _marks_package_only(f.path))}
     if manifest is None:
         return _result({m: NO_PAGES for m in modules}, {}, {})
 

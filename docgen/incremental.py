@@ -36,12 +36,12 @@ def file_hash(path: str) -> str:
         return ""
 
 
-def _tree_hash(folders: Iterable[Path]) -> str:
+def _tree_hash(folders: Iterable[Path], suffix: str = "") -> str:
     digest = hashlib.sha256()
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in sorted(folder.rglob("*")):
+        for path in sorted(folder.rglob(f"*{suffix}")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 digest.update(path.read_bytes())
@@ -64,9 +64,14 @@ def template_hash(config: Config) -> str:
     return _tree_hash([templates_dir(), *extra])
 
 
+def _code_hash() -> str:
+    """A hash of docgen's own code: a changed writer or renderer makes different pages."""
+    return _tree_hash([Path(__file__).resolve().parent], suffix=".py")
+
+
 def fingerprint(config: Config) -> str:
     """A hash of everything besides the source that a page depends on."""
-    parts = [__version__, config.lang, writer_id(config), template_hash(config)]
+    parts = [__version__, _code_hash(), config.lang, writer_id(config), template_hash(config)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -11,6 +11,7 @@ strings, so the offline writer uses :func:`inline_code` too.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -113,7 +114,31 @@ def escape_prose(text: object) -> str:
 def _escape_text(text: str) -> str:
     # cached: a module's overview and steps are shown on both of its pages
     lines = text.strip("\n").splitlines()
-    return "\n".join(_escape_line(line) for line in lines)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _starts_block(lines, i):
+            end = i
+            while end < len(lines) and (lines[end][:1] in (" ", "\t") or not lines[end].strip()):
+                end += 1
+            while not lines[end - 1].strip():
+                end -= 1
+            if out and out[-1]:
+                out.append("")
+            out += [fenced(textwrap.dedent("\n".join(lines[i:end]))), ""]
+            i = end
+            continue
+        out.append(_escape_line(lines[i]))
+        i += 1
+    return "\n".join(out).strip("\n")
+
+
+def _starts_block(lines: list[str], i: int) -> bool:
+    """An indented run after a blank line or a line ending in ``:`` (a literal block, a table or
+    a list laid out in a docstring): shown as code, so its lines keep their layout."""
+    if lines[i][:1] not in (" ", "\t") or not lines[i].strip():
+        return False
+    return i == 0 or not lines[i - 1].strip() or lines[i - 1].rstrip().endswith(":")
 
 
 def oneline(text: object, limit: int = 0) -> str:

@@ -276,3 +276,12 @@ def test_signature_and_step_helpers():
         "Импортирует `os`.",
     )
     assert split_step("Вызывает `a: b` сразу.") == ("", "Вызывает `a: b` сразу.")
+
+
+def test_indented_docstring_blocks_keep_their_layout() -> None:
+    text = "Exit codes:\n\n    0    ok\n    2    some <units> failed\n\nThe end, *really*."
+    out = escape_prose(text)
+    assert "```\n0    ok\n2    some <units> failed\n```" in out  # code: shown as written
+    assert out.endswith("The end, \\*really\\*.")
+    # a continuation line of a sentence is prose, not a block
+    assert "```" not in escape_prose("First line\n  continued here")
