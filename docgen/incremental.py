@@ -120,7 +120,8 @@ def plan(
     redo = set(result.stale) | set(result.missing)
     redo |= {m for m, mine in pages.items() if not all(e.complete for _, e in mine.values())}
     todo = tuple(f for f in selected if f.module in redo)
-    carry = {f.module for f in selected if f.module not in redo} - set(result.orphaned)
+    carry = {f.module for f in selected if f.module not in redo and f.module in pages}
+    carry -= set(result.orphaned)
     carry |= outside
     return Plan(todo, frozenset(carry), mark, templates)
 
