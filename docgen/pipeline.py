@@ -253,16 +253,19 @@ def _with_model(
         docs=docs,
         results=results,
     )
-    by_module: dict[str, list[UnitResult]] = {}
+    results_of: dict[str, list[UnitResult]] = {}
     for result in results:
-        by_module.setdefault(result.uid.partition(":")[0], []).append(result)
+        results_of.setdefault(result.uid.partition(":")[0], []).append(result)
+    docs_of: dict[str, dict[str, Doc]] = {}
+    for uid, doc in docs.items():
+        docs_of.setdefault(uid.partition(":")[0], {})[uid] = doc
     for file, module in parsed:
-        prefix = module.name + ":"
-        mine = {uid: d for uid, d in docs.items() if uid == module.name or uid.startswith(prefix)}
-        results_ = by_module.get(module.name, [])
-        outcomes = tuple(Outcome.of(r) for r in results_)
-        complete = all(_settled(r) for r in results_)
-        yield _pages(file, module, mine, renderer, outcomes, complete=complete)
+        mine = results_of.get(module.name, [])
+        outcomes = tuple(Outcome.of(r) for r in mine)
+        complete = all(_settled(r) for r in mine)
+        yield _pages(
+            file, module, docs_of.get(module.name, {}), renderer, outcomes, complete=complete
+        )
 
 
 def _pages(
