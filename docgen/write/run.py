@@ -10,6 +10,7 @@ for good shows its last good doc from the cache, else the offline writer's conte
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable, Sequence
 
 from docgen.cache import Cache
@@ -81,11 +82,37 @@ def write_with_model(
                 docs[result.uid] = shown
         results.append(result)
 
+    terminated = False
+
     async def write_all() -> None:
-        async with writer:
-            await asyncio.gather(*(one(*job) for job in pending))
+        nonlocal terminated
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+
+        def on_sigterm() -> None:  # like Ctrl-C: cancel the requests, keep what was stored
+            nonlocal terminated
+            terminated = True
+            if main is not None:
+                main.cancel()
+
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals here: not main thread
+            previous = None
+        try:
+            async with writer:
+                await asyncio.gather(*(one(*job) for job in pending))
+        finally:
+            if previous is not None:
+                loop.remove_signal_handler(signal.SIGTERM)
+                signal.signal(signal.SIGTERM, previous)
 
     try:
         asyncio.run(write_all())
+    except asyncio.CancelledError:
+        if terminated:
+            raise KeyboardInterrupt from None
+        raise
     finally:
         progress.end()
