@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from typing import Any, NoReturn
 from docgen import __version__
 from docgen.config import PRESETS, Config, build_config
 from docgen.errors import DocgenError
-from docgen.report import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from docgen.ui.report import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
 SUBCOMMANDS = ("build", "check", "estimate")
 
@@ -138,7 +137,7 @@ def _config(flags: dict[str, Any]) -> Config:
 
 
 def _make_console(config: Config):
-    from docgen.console import Console
+    from docgen.ui.console import Console
 
     return Console(verbosity=config.verbosity)
 
@@ -157,12 +156,10 @@ def _run_generate(flags: dict[str, Any]) -> int:
 
 
 def _run_build(flags: dict[str, Any]) -> int:
-    from docgen.site import build_site
+    from docgen import commands
 
     config = build_config({"mkdocs_yml": flags.get("mkdocs_yml")})
-    if not os.path.exists(config.mkdocs_yml):
-        raise DocgenError(f"{config.mkdocs_yml} not found: run docgen PATH... first")
-    return build_site(config.mkdocs_yml, strict=not flags.get("no_strict"))
+    return commands.run_build(config, strict=not flags.get("no_strict"))
 
 
 def _run_check(flags: dict[str, Any]) -> int:

@@ -1,37 +1,50 @@
-"""The subcommands besides documenting: ``docgen check`` and ``docgen estimate``.
+"""The subcommands besides documenting: ``docgen check``, ``docgen estimate``, ``docgen build``.
 
-Neither calls a model. ``check`` only hashes files against the manifest; ``estimate`` extracts the
-code (through the extraction cache), builds every prompt the chat writer would send and counts it.
-Each returns the exit code; the CLI parses flags and prints errors.
+None calls a model. ``check`` only hashes files against the manifest; ``estimate`` extracts the
+code (through the extraction cache), builds every prompt the chat writer would send and counts it;
+``build`` runs MkDocs on the site. Each returns the exit code; the CLI parses flags and prints
+errors. (They sit beside the CLI rather than in it so the CLI stays argument parsing only.)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TextIO
 
-from docgen import incremental
-from docgen.cache import Cache
-from docgen.check import check
 from docgen.config import Config
-from docgen.console import Console
-from docgen.context import contexts
 from docgen.discover import discover
-from docgen.estimate import estimate
-from docgen.extract import extract_all
-from docgen.report import EXIT_ERROR, EXIT_OK
+from docgen.errors import InputError, SiteError
+from docgen.extract import extract_all, quiet_gc
+from docgen.model import ExtractResult
+from docgen.site import build_site, read_manifest
+from docgen.store.cache import Cache
+from docgen.store.keys import template_hash
+from docgen.store.plan import check
+from docgen.ui.console import Console
+from docgen.ui.report import EXIT_ERROR, EXIT_OK
+from docgen.write import model_id
+from docgen.write.context import contexts, doc_key
+
+__all__ = ["run_build", "run_check", "run_estimate"]
 
 
 def run_check(config: Config, *, console: Console, out: TextIO | None = None) -> int:
     """Exit 0 when every page of ``config.paths`` is up to date, else 1 with the list."""
     out = out or sys.stdout
     discovery = discover(config.paths, exclude=config.exclude)
+    try:
+        manifest = read_manifest(config.out)
+    except SiteError as exc:
+        console.warn(str(exc))
+        manifest = None
     result = check(
         discovery.files,
+        manifest,
         out_dir=config.out,
         lang=config.lang,
-        template_hash=incremental.template_hash(config),
+        template_hash=template_hash(config.templates),
     )
     reasons = dict(result.details)
     if config.output_format == "json":
@@ -70,38 +83,32 @@ def run_estimate(
 ) -> int:
     """Print what documenting ``config.paths`` with the model would cost."""
     out = out or sys.stdout
-    from docgen.write.prompts import build_messages, estimate_tokens, prompt_version
-    from docgen.write.run import model_id
+    from docgen.write.chat.estimate import estimate, estimate_tokens
+    from docgen.write.chat.prompts import PromptBuilder, prompt_version
 
     discovery = discover(config.paths, exclude=config.exclude)
     for problem in discovery.problems:
         console.warn(problem)
-    with Cache(config.cache_dir) as cache:
-        keys = {
-            f.path: (incremental.file_hash(f.path), f.module, f.rel_path, f.is_package)
-            for f in discovery.files
-        }
-        found = cache.get_modules(keys.values())
-        modules = [found[k] for k in keys.values() if k in found]
-        missing = [f for f in discovery.files if keys[f.path] not in found]
-        for result in extract_all(missing, jobs=config.jobs):
-            if result.module is not None:
-                modules.append(result.module)
-            elif result.problem is not None:
-                console.warn(result.problem)
-        cache.put_modules(modules[len(found) :])
+    with quiet_gc(), Cache(config.cache_dir) as cache:
+        modules = []
+        for extracted in extract_all(discovery.files, cache=cache, jobs=config.jobs):
+            assert isinstance(extracted, ExtractResult)
+            if extracted.module is not None:
+                modules.append(extracted.module)
+            elif extracted.problem is not None:
+                console.warn(extracted.problem)
         units = [pair for module in modules for pair in contexts(module, lang=config.lang)]
-        model = model_id(config) if config.endpoints else ""
+        model = model_id(config)
         version = prompt_version(config.templates)
         keys_by_uid = {
-            unit.uid: cache.doc_key_for(unit, context, version, model, config.lang)
+            unit.uid: doc_key(unit, context, prompt_version=version, model=model)
             for unit, context in units
         }
         stored = set() if config.force or not model else set(cache.get_docs(keys_by_uid.values()))
+    prompts = PromptBuilder(lang=config.lang, templates=config.templates)
 
     def prompt_for(unit, context) -> str:
-        messages = build_messages(unit, context, lang=config.lang, templates=config.templates)
-        return "\n".join(m["content"] for m in messages)
+        return "\n".join(m["content"] for m in prompts.messages(unit, context))
 
     result = estimate(
         units,
@@ -133,3 +140,10 @@ def run_estimate(
     else:
         out.write("cost: pass --price-in and --price-out (USD per million tokens)\n")
     return EXIT_OK
+
+
+def run_build(config: Config, *, strict: bool) -> int:
+    """``mkdocs build`` (``--strict`` unless told otherwise) on the site's mkdocs.yml."""
+    if not os.path.exists(config.mkdocs_yml):
+        raise InputError(f"{config.mkdocs_yml} not found: run docgen PATH... first")
+    return build_site(config.mkdocs_yml, strict=strict)

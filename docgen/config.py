@@ -9,13 +9,15 @@ client is created.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from docgen.errors import ConfigError
+from docgen.resources import toml_error
 
 DEFAULT_MODEL = "gpt-4o-mini"
 KEYLESS_PLACEHOLDER = "docgen-no-key"  # the openai package refuses an empty key
@@ -71,7 +73,6 @@ class Config:
     cache_dir: str = ".docgen"
     jobs: int = 0  # extraction processes; 0 = one per core
     site_name: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def offline(self) -> bool:
@@ -81,22 +82,72 @@ class Config:
         return replace(self, **changes)
 
 
+# [tool.docgen] keys and the types their values must have
+_KEYS: dict[str, tuple[type, ...]] = {
+    "out": (str,),
+    "lang": (str,),
+    "templates": (str,),
+    "exclude": (str, list),
+    "strict": (bool,),
+    "concurrency": (int,),
+    "timeout": (int, float),
+    "max_attempts": (int,),
+    "base_url": (str,),
+    "model": (str,),
+    "api_key_env": (str,),
+    "endpoint": (str,),
+    "endpoints": (list,),
+    "cache_dir": (str,),
+    "mkdocs_yml": (str,),
+    "site_name": (str,),
+    "jobs": (int,),
+}
+_TYPE_WORDS = {str: "a string", list: "a list", bool: "true or false", int: "an integer",
+               float: "a number"}  # fmt: skip
+
+
 def read_pyproject(start: Path) -> dict[str, Any]:
-    """``[tool.docgen]`` of the nearest pyproject.toml at or above ``start`` ({} if none)."""
+    """``[tool.docgen]`` of the nearest pyproject.toml at or above ``start`` ({} if none), each
+    key known and each value of its type, else a :class:`ConfigError` naming the file and line."""
     start = start.resolve()
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            try:
-                with candidate.open("rb") as fh:
-                    data = tomllib.load(fh)
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
-            section = data.get("tool", {}).get("docgen", {})
-            if not isinstance(section, dict):
-                raise ConfigError(f"{candidate}: [tool.docgen] must be a table")
-            return section
+            return _section(candidate)
     return {}
+
+
+def _section(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+        raise ConfigError(reason, path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        reason, line = toml_error(path, exc)
+        raise ConfigError(reason, path=str(path), line=line) from None
+    section = data.get("tool", {}).get("docgen", {})
+    if not isinstance(section, dict):
+        line = _line(text, "docgen")
+        raise ConfigError("[tool.docgen] must be a table", path=str(path), line=line)
+    for key, value in section.items():
+        kinds = _KEYS.get(key)
+        if kinds is None:
+            known = ", ".join(sorted(_KEYS))
+            reason = f"[tool.docgen]: unknown key {key!r} (known: {known})"
+            raise ConfigError(reason, path=str(path), line=_line(text, key))
+        if not isinstance(value, kinds) or (type(value) is bool and bool not in kinds):
+            words = " or ".join(_TYPE_WORDS[k] for k in kinds)
+            reason = f"[tool.docgen] {key} must be {words}, not {value!r}"
+            raise ConfigError(reason, path=str(path), line=_line(text, key))
+    return section
+
+
+def _line(text: str, key: str) -> int | None:
+    """The line of the first ``key = ...`` in ``text`` (for a message; None when not found)."""
+    found = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _pick(flag: Any, env: str | None, pyproject: Any, default: Any) -> Any:
@@ -180,14 +231,6 @@ def build_config(
     """Merge parsed flags (None = not given), the environment and ``[tool.docgen]``."""
     env = os.environ if environ is None else environ
     pyproject = read_pyproject(cwd or Path.cwd())
-    known = {
-        "out", "lang", "templates", "exclude", "strict", "concurrency", "timeout", "max_attempts",
-        "base_url", "model", "api_key_env", "endpoint", "endpoints", "cache_dir", "mkdocs_yml",
-        "site_name", "jobs",
-    }  # fmt: skip
-    unknown = sorted(set(pyproject) - known)
-    if unknown:
-        raise ConfigError(f"[tool.docgen]: unknown key(s): {', '.join(unknown)}")
     if "api_key" in flags:
         raise ConfigError("an API key is never accepted on the command line; use --api-key-env")
 

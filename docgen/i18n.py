@@ -12,25 +12,18 @@ not something to paper over.
 
 from __future__ import annotations
 
-import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen.resources import templates_dir
+from docgen.errors import CatalogError
+from docgen.resources import templates_dir, toml_error
 
 __all__ = ["Catalog", "CatalogError", "load_catalog", "plural_form"]
 
 LANGUAGES = ("ru", "en")
-
-
-class CatalogError(KeyError):
-    """A message key, a plural form or a placeholder is missing, or a catalog file is invalid."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "catalog error"
 
 
 def plural_form(lang: str, n: int) -> str:
@@ -63,9 +56,6 @@ class Catalog:
 
     lang: str
     messages: Mapping[str, Any]
-
-    def has(self, key: str) -> bool:
-        return key in self.messages
 
     def raw(self, key: str) -> Any:
         try:
@@ -103,24 +93,22 @@ class Catalog:
         except (ValueError, IndexError) as err:
             raise CatalogError(f"message {key!r} is not a valid format string: {err}") from None
 
-    def placeholders(self, key: str) -> set[str]:
-        """The placeholder names a message uses (all forms, for plural entries)."""
-        entry = self.raw(key)
-        texts = entry.values() if isinstance(entry, dict) else [entry]
-        return {
-            name.split(".")[0].split("[")[0]
-            for text in texts
-            for _, name, _, _ in string.Formatter().parse(text)
-            if name
-        }
-
 
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return _flatten(tomllib.load(fh))
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
-        raise CatalogError(f"{path}: invalid TOML: {err}") from None
+        reason, line = toml_error(path, err)
+        raise CatalogError(reason, path=str(path), line=line) from None
+    except OSError as err:
+        raise CatalogError(f"cannot read: {err.strerror or err}", path=str(path)) from None
+    messages = _flatten(data)
+    for key, value in messages.items():
+        forms = value.values() if isinstance(value, dict) else [value]
+        if not all(isinstance(form, str) for form in forms):
+            raise CatalogError(f"message {key!r} must be text", path=str(path))
+    return messages
 
 
 def load_catalog(lang: str, extra_dirs: Iterable[str | Path] = ()) -> Catalog:

@@ -13,12 +13,21 @@ on its own:
 A *unit* is one thing a writer documents: a module, a class or a function/method. Each unit has a
 stable ``uid`` (``"pkg.mod"``, ``"pkg.mod:Class.method"``) that the cache, the report and the
 coming call graph all key on.
+
+Facts derived from a record (which parameter Python binds, whether a function gives a value back)
+are properties here, so every stage reads the same rule. :func:`dump_records` is the one pickler
+of these records (process pool results and cached parses).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import pickle
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ParamKind(StrEnum):
@@ -182,8 +191,30 @@ class FunctionInfo:
         return f"{self.module}:{self.qualname}{suffix}"
 
     @property
-    def is_generator(self) -> bool:
-        return self.yields
+    def bound_param(self) -> str | None:
+        """The name of a method's first parameter, which Python binds (``self``/``cls``, whatever
+        it is called); None for functions and static methods."""
+        if self.kind != UnitKind.METHOD or "staticmethod" in self.decorators or not self.params:
+            return None
+        first = self.params[0]
+        if first.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD):
+            return first.name
+        return None
+
+    @property
+    def call_params(self) -> tuple[Parameter, ...]:
+        """The parameters a caller passes: all but a method's bound first one."""
+        return self.params[1:] if self.bound_param is not None else self.params
+
+    @property
+    def returns_value(self) -> bool:
+        """Whether the function gives a value back: it yields, its return annotation is not
+        None (nor NoReturn/Never), or without one, it returns something other than None."""
+        if self.yields:
+            return True
+        if self.returns is not None:
+            return self.returns.strip() not in ("None", "NoReturn", "Never", "typing.NoReturn")
+        return any(v.strip() not in ("", "None") for v in self.return_values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +331,19 @@ class ExtractResult:
 
 
 # --------------------------------------------------------------------------------------------
-# write: the content of a doc. Writers fill these; templates own all structure.
+# write: what a writer is told, and the content of a doc. Writers fill these; templates own all
+# structure.
+
+
+@dataclass(frozen=True, slots=True)
+class UnitContext:
+    """What a writer may know beyond the unit itself (built by ``docgen.write.context``)."""
+
+    module: ModuleInfo
+    lang: str = "ru"
+    module_overview: str = ""  # the module's own docstring
+    callees: tuple[str, ...] = ()  # signatures of the project functions this unit calls
+    callers: tuple[str, ...] = ()  # qualified names of the project units calling it
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +447,31 @@ class Skipped:
 UnitResult = Documented | Failed | Skipped
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the run report keeps of one unit's result (not its doc: a big run holds many).
+    ``status`` is one of documented, cached, offline, fallback, failed, skipped."""
+
+    uid: str
+    status: str
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+    @classmethod
+    def of(cls, result: UnitResult) -> Outcome:
+        if isinstance(result, Failed):
+            return cls(result.uid, "failed", result.reason, result.usage)
+        if isinstance(result, Skipped):
+            return cls(result.uid, "skipped", result.reason)
+        status = "documented" if result.source is DocSource.MODEL else result.source.value
+        return cls(result.uid, status, result.reason, result.usage)
+
+    @property
+    def settled(self) -> bool:
+        """True when a rerun has nothing to gain for this unit."""
+        return self.status in ("documented", "cached", "offline")
+
+
 # --------------------------------------------------------------------------------------------
 # render / site
 
@@ -415,6 +483,26 @@ class PageKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Written:
+    """One file through the write stage: its module and docs (by uid) with each unit's outcome,
+    or the problem that stopped it. ``pages`` holds the rendered pages when the writer rendered
+    them next to the parse (offline runs, in the parser workers); the render stage fills them
+    otherwise."""
+
+    file: SourceFile
+    module: ModuleInfo | None = None
+    docs: Mapping[str, Doc] = field(default_factory=dict)
+    outcomes: tuple[Outcome, ...] = ()
+    problem: Problem | None = None
+    pages: tuple[Page, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every unit documented for good: a rerun has nothing to gain."""
+        return all(o.settled for o in self.outcomes)
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     kind: PageKind
     module: str  # dotted module name ("" for the home page)
@@ -423,3 +511,105 @@ class Page:
     source_hash: str = ""  # sha256 of the module file the page was made from
     title: str = ""  # the module's title, for the home page of later partial runs
     complete: bool = True  # False when a unit on it failed or fell back: rerun it next time
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A module as the home page lists it: name, title and page paths."""
+
+    name: str
+    title: str
+    reference: str
+    usage: str
+
+    @property
+    def uid(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """One page docgen wrote, as its manifest records it."""
+
+    module: str
+    kind: str
+    source_hash: str  # sha256 of the module's source the page was made from ("" for home)
+    sha256: str  # sha256 of the page as written
+    title: str = ""  # the module's title (reference pages)
+    complete: bool = True  # False: a unit on the page failed or fell back
+
+
+MANIFEST_VERSION = 1  # the manifest format this docgen writes and plans from
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What docgen wrote last time into one output folder, keyed by page path. ``lang`` and
+    ``template_hash`` are the settings the pages were made with ("" when not recorded)."""
+
+    version: int
+    pages: Mapping[str, ManifestEntry]
+    fingerprint: str = ""  # what else the pages depend on: docgen, templates, language, writer
+    lang: str = ""
+    template_hash: str = ""
+
+    def by_module(self) -> dict[str, dict[str, tuple[str, ManifestEntry]]]:
+        """Reference and usage pages by module, then by kind."""
+        out: dict[str, dict[str, tuple[str, ManifestEntry]]] = {}
+        for rel, entry in self.pages.items():
+            if entry.module and entry.kind in (PageKind.REFERENCE, PageKind.USAGE):
+                out.setdefault(entry.module, {})[entry.kind] = (rel, entry)
+        return out
+
+    def listed(self, modules: Iterable[str]) -> tuple[Listed, ...]:
+        """The home page's entries for ``modules`` (carried over, so not rendered this run)."""
+        pages = self.by_module()
+        out = []
+        for name in sorted(set(modules)):
+            mine = pages.get(name, {})
+            if set(mine) == {PageKind.REFERENCE, PageKind.USAGE}:
+                ref_rel, ref = mine[PageKind.REFERENCE]
+                out.append(Listed(name, ref.title, ref_rel, mine[PageKind.USAGE][0]))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a run must redo: the files to document, and the modules whose pages from the last
+    run stay as they are (unchanged, or outside ``--changed-since``)."""
+
+    todo: tuple[SourceFile, ...]
+    carry: frozenset[str]
+    fingerprint: str
+    template_hash: str
+
+
+# --------------------------------------------------------------------------------------------
+# pickling: the records as ``cls(*fields)``, so loading calls the generated ``__init__`` in one
+# step, about twice as fast as the default slotted-dataclass state protocol
+
+
+class _RecordPickler(pickle.Pickler):
+    fields: dict[type, tuple[str, ...]] = {}  # noqa: RUF012 - filled once below
+
+    def reducer_override(self, obj: Any) -> Any:
+        names = self.fields.get(type(obj))
+        if names is None:
+            return NotImplemented
+        return type(obj), tuple([getattr(obj, name) for name in names])
+
+
+_RecordPickler.fields = {
+    cls: tuple(f.name for f in dataclasses.fields(cls))
+    for cls in list(globals().values())
+    if isinstance(cls, type)
+    and dataclasses.is_dataclass(cls)
+    and all(f.init and not f.kw_only for f in dataclasses.fields(cls))
+}
+
+
+def dump_records(obj: object) -> bytes:
+    """Pickle ``obj`` (records, or containers of them); ``pickle.loads`` reads it back."""
+    buffer = io.BytesIO()
+    _RecordPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()

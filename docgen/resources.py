@@ -1,17 +1,29 @@
-"""Where docgen's bundled templates live.
+"""docgen's bundled templates, and the one way a Jinja environment is built and rendered.
 
 In a wheel the top-level ``templates/`` folder is installed as ``docgen/templates``; in a source
-checkout (editable install, tests) it sits beside the package. Every stage that needs a template,
-a prompt or the message catalog asks here.
+checkout (editable install, tests) it sits beside the package. Pages, prompts and message
+catalogs are all found here. Every template error a user can cause (a syntax error or a misspelt
+variable in their own template) becomes one :class:`~docgen.errors.TemplateError` line,
+``path:line: reason``.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from docgen.errors import TemplateError
+
+__all__ = ["environment", "render", "templates_dir", "toml_error"]
 
 
-@lru_cache(maxsize=1)
+@cache
 def templates_dir() -> Path:
     """The directory holding the default templates, prompts and message catalogs."""
     here = Path(__file__).resolve().parent
@@ -19,3 +31,64 @@ def templates_dir() -> Path:
         if (candidate / "i18n").is_dir():
             return candidate
     raise FileNotFoundError(f"docgen templates not found next to {here}")
+
+
+def environment(
+    default: Path, user: Path | None = None, *, keep_trailing_newline: bool
+) -> jinja2.Environment:
+    """A Jinja environment searching the user's folder first, then ``default``, which is also
+    reachable as ``default/<name>`` so a user file can ``{% extends "default/<name>" %}`` and
+    replace one block. ``StrictUndefined`` makes a misspelt variable fail loudly; autoescape is
+    off because the output is Markdown or a prompt, never HTML; templates do not change during a
+    run, so they are not checked for changes (no stat per page)."""
+    defaults = jinja2.FileSystemLoader(str(default))
+    loaders: list[jinja2.BaseLoader] = []
+    if user is not None and user.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(user)))
+    loaders += [jinja2.PrefixLoader({"default": defaults}), defaults]
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=keep_trailing_newline,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render template ``name``; a template's own mistake is a :class:`TemplateError`."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as err:
+        path = err.filename or err.name or name
+        reason = f"template syntax error: {err.message}"
+        raise TemplateError(reason, path=path, line=err.lineno) from None
+    except jinja2.TemplateNotFound as err:
+        raise TemplateError(f"template not found: {err.name}") from None
+    except jinja2.TemplateError as err:
+        path, line = _template_frame(err.__traceback__)
+        raise TemplateError(f"template error: {err}", path=path or name, line=line) from None
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a traceback Jinja rewrote to show them."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def toml_error(path: Path | str, err: Exception) -> tuple[str, int | None]:
+    """The reason and line of a ``tomllib.TOMLDecodeError``, for a ``path:line: reason``."""
+    text = str(err)
+    found = _TOML_LINE.search(text)
+    reason = _TOML_LINE.sub("", text).strip() or "invalid TOML"
+    return f"invalid TOML: {reason}", int(found.group(1)) if found else None

@@ -15,8 +15,8 @@ from docgen.model import (
     ParamDoc,
     RaiseDoc,
 )
-from docgen.write.answer import code_params
-from docgen.write.base import UnitContext
+from docgen.write.chat.answer import code_params
+from docgen.model import UnitContext
 
 
 def make_module(source: str, name: str = "pkg.mod") -> ModuleInfo:

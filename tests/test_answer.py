@@ -8,13 +8,12 @@ import pytest
 from chat_fixtures import make_module, offline_stub
 
 from docgen.model import ClassDoc, FunctionDoc, ModuleDoc
-from docgen.write.answer import (
+from docgen.write.chat.answer import (
     AnswerError,
     code_params,
     code_raises,
     merge,
     parse_answer,
-    returns_something,
     schema_for,
 )
 
@@ -65,9 +64,9 @@ def test_code_facts(module):
     load, clear = module.classes[0].methods
     assert code_params(load) == ("key", "default")
     assert code_raises(load) == ("ValueError", "errors.Missing")
-    assert returns_something(load)
-    assert not returns_something(clear)
-    assert not returns_something(module.functions[0])
+    assert load.returns_value
+    assert not clear.returns_value
+    assert not module.functions[0].returns_value
     odd = make_module(
         "class K:\n    def m(this, a):\n        pass\n"
         "    @staticmethod\n    def s(a, b):\n        pass\n"

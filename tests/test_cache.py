@@ -1,10 +1,9 @@
-"""The SQLite cache: keys, answers, parses, concurrency, crashes and recovery."""
+"""The SQLite cache (store.cache): answers, parse records, concurrency, crashes, recovery."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import gc
 import hashlib
 import multiprocessing
 import os
@@ -17,15 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from docgen import cache as cache_module
-from docgen.cache import (
-    Cache,
-    ModuleKey,
-    context_hash,
-    doc_key,
-    extractor_fingerprint,
-    unit_hash,
-)
 from docgen.model import (
     Call,
     ClassDoc,
@@ -38,10 +28,14 @@ from docgen.model import (
     ModuleInfo,
     Parameter,
     ParamKind,
+    UnitContext,
     UnitKind,
     Usage,
+    dump_records,
 )
-from docgen.write.base import UnitContext
+from docgen.store.cache import Cache
+from docgen.store.keys import canonical_hash
+from docgen.write.context import context_hash, doc_key, unit_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,27 +148,38 @@ CDOC = ClassDoc("Коробка.", "", (), ())
 
 
 def key(**changes: str) -> str:
-    fields = dict(
-        uid="m:f", source_hash="s", context_hash="c", prompt_version="1", model="x", lang="ru"
-    )
+    """A docs-table key: the cache stores and finds strings; the write stage makes them."""
+    fields = dict(uid="m:f", source_hash="s", prompt_version="1", model="x", lang="ru")
     fields.update(changes)
-    return doc_key(**fields)
+    return canonical_hash(sorted(fields.items()))
+
+
+def blob(info: ModuleInfo) -> bytes:
+    return dump_records(info)
 
 
 # --------------------------------------------------------------------------------------------
-# keys
+# keys of written docs (docgen.write.context): what the docs table is keyed on
 
 
 def test_doc_key_is_stable_and_depends_on_every_input() -> None:
-    base = key()
-    assert base == key() and len(base) == 64
+    module = make_module()
+    fn = module.functions[0]
+    context = UnitContext(module)
+
+    def k(unit=fn, ctx=context, version="1", model="x"):
+        return doc_key(unit, ctx, prompt_version=version, model=model)
+
+    base = k()
+    assert base == k() and len(base) == 64
+    edited = make_module(SOURCE.replace("return a + b", "return b + a")).functions[0]
     variants = {
-        key(uid="m:g"),
-        key(source_hash="t"),
-        key(context_hash="d"),
-        key(prompt_version="2"),
-        key(model="y"),
-        key(lang="en"),
+        k(unit=module.classes[0].methods[0]),
+        k(unit=edited),
+        k(ctx=UnitContext(module, callees=("def g()",))),
+        k(version="2"),
+        k(model="y"),
+        k(ctx=UnitContext(module, lang="en")),
     }
     assert base not in variants and len(variants) == 6
 
@@ -237,32 +242,15 @@ def test_docs_round_trip_and_persist(tmp_path: Path) -> None:
     usage = Usage(100, 50, 1, 0)
     with Cache(cache_dir) as cache:
         assert cache.enabled and cache.warnings == []
-        assert cache.get_doc(key()) is None
+        assert cache.get_docs([key()]) == {}
         cache.put_doc(key(), "m:f", FDOC, usage)
-        assert cache.get_doc(key()) == (FDOC, usage)
+        assert cache.get_docs([key()]) == {key(): (FDOC, usage)}
     assert (cache_dir / ".gitignore").read_text() == "*\n"
     with Cache(cache_dir) as cache:
-        assert cache.get_doc(key()) == (FDOC, usage)
         assert cache.get_docs([key(), key(uid="zz")]) == {key(): (FDOC, usage)}
-        assert cache.known_docs([key(), key(uid="zz")]) == {key()}
     conn = sqlite3.connect(cache_dir / "cache.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
-
-
-def test_doc_key_for_uses_unit_and_context(tmp_path: Path) -> None:
-    module = make_module()
-    function = module.functions[0]
-    with Cache(tmp_path) as cache:
-        got = cache.doc_key_for(function, UnitContext(module), "p1", "gpt", "ru")
-    assert got == doc_key(
-        uid="pkg.box:top",
-        source_hash=unit_hash(function),
-        context_hash=context_hash(UnitContext(module)),
-        prompt_version="p1",
-        model="gpt",
-        lang="ru",
-    )
 
 
 def test_last_good_doc_is_the_newest_for_the_uid(tmp_path: Path) -> None:
@@ -286,7 +274,7 @@ def test_an_unreadable_doc_row_is_a_miss(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with Cache(tmp_path) as cache:
-        assert cache.get_doc(key()) is None
+        assert cache.get_docs([key()]) == {}
         assert cache.last_good_doc("m:f") is None
 
 
@@ -294,55 +282,24 @@ def test_an_unreadable_doc_row_is_a_miss(tmp_path: Path) -> None:
 # extracted modules
 
 
-def test_modules_round_trip_by_file_hash(tmp_path: Path) -> None:
+def test_module_records_round_trip_by_key(tmp_path: Path) -> None:
     info = make_module()
     other = make_module(SOURCE + "\n", name="pkg.other", path="pkg/other.py")
     with Cache(tmp_path) as cache:
-        cache.put_module(info)
-        cache.put_modules([other])
+        cache.put_module_blobs([("k1", blob(info)), ("k2", blob(other))])
     with Cache(tmp_path) as cache:
-        assert cache.get_module(info.source_hash, "pkg.box", "pkg/box.py", False) == info
-        plain = (other.source_hash, "pkg.other", "pkg/other.py", False)
-        found = cache.get_modules([plain, ("0" * 64, "pkg.box", "pkg/box.py", False)])
-        assert found == {plain: other}
-        assert isinstance(next(iter(found)), ModuleKey)
-        assert cache.get_module(info.source_hash, "pkg.box", "pkg/box.py", True) is None
-        assert cache.get_module(info.source_hash, "pkg.box2", "pkg/box.py", False) is None
-        assert cache.get_modules([]) == {}
+        found = cache.get_module_blobs(["k1", "k2", "k3"])
+        assert found == {"k1": blob(info), "k2": blob(other)}
+        assert cache.get_module_blobs([]) == {}
 
 
-def test_many_modules_in_one_call(tmp_path: Path) -> None:
-    infos = [make_module(name=f"pkg.m{i}", path=f"pkg/m{i}.py") for i in range(1200)]
+def test_many_module_records_in_one_call(tmp_path: Path) -> None:
+    infos = {f"k{i}": make_module(name=f"pkg.m{i}", path=f"pkg/m{i}.py") for i in range(1200)}
     with Cache(tmp_path) as cache:
-        cache.put_modules(infos)
-        found = cache.get_modules([(i.source_hash, i.name, i.path, False) for i in infos])
-    assert len(found) == 1200
-    assert gc.isenabled()  # paused while loading only
-    assert found[ModuleKey(infos[777].source_hash, "pkg.m777", "pkg/m777.py")] == infos[777]
-
-
-def test_a_new_extractor_fingerprint_misses(tmp_path: Path, monkeypatch) -> None:
-    info = make_module()
-    with Cache(tmp_path) as cache:
-        cache.put_module(info)
-    before = extractor_fingerprint()
-    assert before == extractor_fingerprint()
-    monkeypatch.setattr(cache_module, "EXTRACT_FORMAT", cache_module.EXTRACT_FORMAT + 1)
-    assert extractor_fingerprint() != before
-    with Cache(tmp_path) as cache:
-        assert cache.get_module(info.source_hash, info.name, info.path) is None
-
-
-def test_a_damaged_module_blob_is_a_miss(tmp_path: Path) -> None:
-    info = make_module()
-    with Cache(tmp_path) as cache:
-        cache.put_module(info)
-    conn = sqlite3.connect(tmp_path / "cache.sqlite3")
-    conn.execute("UPDATE modules SET data = x'789c0300000000'")  # not a pickle of a module
-    conn.commit()
-    conn.close()
-    with Cache(tmp_path) as cache:
-        assert cache.get_module(info.source_hash, info.name, info.path) is None
+        cache.put_module_blobs((k, blob(i)) for k, i in infos.items())
+        found = cache.get_module_blobs(infos)
+    assert len(found) == 1200  # more keys than one SQL query may hold
+    assert found["k777"] == blob(infos["k777"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,11 +313,11 @@ def test_a_corrupt_file_is_moved_aside_and_rebuilt(tmp_path: Path) -> None:
         assert cache.enabled
         assert len(cache.warnings) == 1 and "corrupt" in cache.warnings[0]
         cache.put_doc(key(), "m:f", FDOC, Usage())
-        assert cache.get_doc(key()) is not None
+        assert key() in cache.get_docs([key()])
     assert (tmp_path / "cache.sqlite3.bad").exists()
     with Cache(tmp_path) as cache:
         assert cache.warnings == []
-        assert cache.get_doc(key()) is not None
+        assert key() in cache.get_docs([key()])
 
 
 def test_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
@@ -372,10 +329,10 @@ def test_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
     conn.close()
     with Cache(tmp_path) as cache:
         assert len(cache.warnings) == 1 and "schema version 0" in cache.warnings[0]
-        assert cache.get_doc(key()) is None
+        assert cache.get_docs([key()]) == {}
         cache.put_doc(key(), "m:f", FDOC, Usage())
     with Cache(tmp_path) as cache:
-        assert cache.warnings == [] and cache.get_doc(key()) is not None
+        assert cache.warnings == [] and key() in cache.get_docs([key()])
 
 
 def test_an_unusable_directory_disables_the_cache(tmp_path: Path) -> None:
@@ -384,19 +341,10 @@ def test_an_unusable_directory_disables_the_cache(tmp_path: Path) -> None:
         assert not cache.enabled
         assert len(cache.warnings) == 1 and "disabled" in cache.warnings[0]
         cache.put_doc(key(), "m:f", FDOC, Usage())
-        cache.put_module(make_module())
-        assert cache.get_doc(key()) is None
+        cache.put_module_blobs([("k", blob(make_module()))])
+        assert cache.get_docs([key()]) == {}
         assert cache.last_good_doc("m:f") is None
-        assert cache.get_modules([("a", "b", "c", False)]) == {}
-
-
-def test_prune_drops_old_entries(tmp_path: Path) -> None:
-    with Cache(tmp_path) as cache:
-        cache.put_doc(key(), "m:f", FDOC, Usage())
-        cache.put_module(make_module())
-        assert cache.prune(older_than_days=1) == 0
-        assert cache.prune(older_than_days=-1) == 2
-        assert cache.get_doc(key()) is None
+        assert cache.get_module_blobs(["k"]) == {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,7 +356,8 @@ def _writer(cache_dir: str, worker: int, count: int) -> None:
         for i in range(count):
             cache.put_doc(key(uid=f"w{worker}:{i}"), f"w{worker}:{i}", FDOC, Usage(i, 0, 1, 0))
             if i % 20 == 0:
-                cache.put_module(make_module(name=f"w{worker}.m{i}", path=f"w{worker}/m{i}.py"))
+                info = make_module(name=f"w{worker}.m{i}", path=f"w{worker}/m{i}.py")
+                cache.put_module_blobs([(info.name, blob(info))])
         assert cache.warnings == []
 
 
@@ -426,22 +375,23 @@ def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     with Cache(cache_dir) as cache:
         keys = [key(uid=f"w{w}:{i}") for w in range(4) for i in range(150)]
         assert len(cache.get_docs(keys)) == 600
-        assert cache.get_doc(key(uid="w3:149")) == (FDOC, Usage(149, 0, 1, 0))
+        assert cache.get_docs([key(uid="w3:149")]) == {
+            key(uid="w3:149"): (FDOC, Usage(149, 0, 1, 0))
+        }
         info = make_module(name="w2.m140", path="w2/m140.py")
-        assert cache.get_module(info.source_hash, info.name, info.path) == info
+        assert cache.get_module_blobs([info.name]) == {info.name: blob(info)}
 
 
 KILLED_WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-from docgen.cache import Cache, doc_key
+from docgen.store.cache import Cache
 from docgen.model import FunctionDoc, Usage
 doc = FunctionDoc("x" * 2000, (), "", (), tuple("шаг" * 50 for _ in range(20)), ())
 with Cache({cache_dir!r}) as cache:
     i = 0
     while True:
-        k = doc_key(uid=f"u{{i}}", source_hash="s", context_hash="c", prompt_version="1",
-                    model="m", lang="ru")
+        k = f"key-{{i}}"
         cache.put_doc(k, f"u{{i}}", doc, Usage(1, 1, 1, 0))
         print(k, flush=True)
         i += 1
@@ -504,7 +454,7 @@ def test_pages_damaged_inside_the_file_are_found_and_rebuilt(tmp_path: Path) -> 
         cache.get_docs(keys)  # reads the damaged pages: no exception
         assert len(cache.warnings) == 1 and "corrupt" in cache.warnings[0]
         cache.put_doc(keys[0], "u0", doc, Usage())
-        assert cache.get_doc(keys[0]) == (doc, Usage())
+        assert cache.get_docs([keys[0]]) == {keys[0]: (doc, Usage())}
     assert (tmp_path / "cache.sqlite3.bad").exists()
 
 
@@ -544,7 +494,7 @@ def test_usable_from_other_threads(tmp_path: Path) -> None:
 
         def work(i: int) -> tuple[Doc, Usage] | None:
             cache.put_doc(key(uid=f"t{i}"), f"t{i}", FDOC, Usage(i))
-            return cache.get_doc(key(uid=f"t{i}"))
+            return cache.get_docs([key(uid=f"t{i}")]).get(key(uid=f"t{i}"))
 
         with ThreadPoolExecutor(4) as pool:
             got = list(pool.map(work, range(40)))

@@ -14,9 +14,10 @@ from openai_server import FakeOpenAI, Reply, auto_answer
 
 from docgen.config import Endpoint
 from docgen.model import DocSource, Documented, Failed, FunctionDoc, ModuleDoc
-from docgen.write.base import UnitContext
-from docgen.write.chat import ChatWriter
-from docgen.write.prompts import PROMPT_VERSION, build_messages, estimate_tokens, truncate_middle
+from docgen.model import UnitContext
+from docgen.write.chat.writer import ChatWriter
+from docgen.write.chat.estimate import estimate_tokens
+from docgen.write.chat.prompts import PromptBuilder, prompt_version, truncate_middle
 
 pytestmark = pytest.mark.anyio
 
@@ -194,9 +195,15 @@ async def test_a_broken_fallback_never_raises(server, module):
     assert isinstance(result, Failed) and result.doc is None
 
 
-async def test_an_internal_error_is_a_failed_unit_not_a_crash(server, module):
-    result = await write_one(server, module, lang="xx")  # no prompt templates for it
-    assert isinstance(result, Failed) and result.reason.startswith("internal error: ValueError")
+async def test_an_internal_error_is_a_failed_unit_not_a_crash(server, module, monkeypatch):
+    import docgen.write.chat.writer as chat_writer
+
+    def broken(unit):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(chat_writer, "schema_for", broken)
+    result = await write_one(server, module)
+    assert isinstance(result, Failed) and result.reason == "internal error: ValueError: a bug"
     assert result.doc == offline_stub(module.functions[0], None)
     assert not server.requests
 
@@ -291,7 +298,7 @@ async def test_with_the_real_extractor_and_offline_writer(server):
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
 async def test_auto_answers_document_every_unit_kind(lang):
-    from docgen.context import units_of
+    from docgen.write.context import units_of
 
     mod = make_module(
         """
@@ -324,19 +331,21 @@ def test_prompt_carries_source_overview_and_callees(module):
     fn = module.functions[0]
     context = UnitContext(module=module, module_overview="Обзор модуля.",
                           callees=("def helper(x: int) -> str",))  # fmt: skip
-    system, user = build_messages(fn, context, lang="ru")
+    system, user = PromptBuilder(lang="ru").messages(fn, context)
     assert system["role"] == "system" and "JSON" in system["content"]
     assert fn.source in user["content"]
     assert "Обзор модуля." in user["content"] and "def helper(x: int) -> str" in user["content"]
     assert "`path`, `strict`" in user["content"]
-    repair = build_messages(fn, context, lang="en", errors=["parameter `x` is not described"])
+    repair = PromptBuilder(lang="en").messages(
+        fn, context, errors=["parameter `x` is not described"]
+    )
     assert repair[-1]["role"] == "user" and "parameter `x`" in repair[-1]["content"]
 
 
 def test_huge_source_is_cut_in_the_middle():
     body = "\n".join(f"    x{i} = {i}" for i in range(5000))
     mod = make_module(f"def big(a):\n{body}\n    return a\n")
-    _, user = build_messages(mod.functions[0], context_for(mod), lang="ru", budget=2000)
+    _, user = PromptBuilder(lang="ru").messages(mod.functions[0], context_for(mod), budget=2000)
     assert estimate_tokens(user["content"]) <= 2000
     assert "def big(a):" in user["content"] and "return a" in user["content"]
     assert "lines omitted" in user["content"]
@@ -344,18 +353,25 @@ def test_huge_source_is_cut_in_the_middle():
 
 
 def test_user_prompt_templates_replace_bundled_ones(tmp_path, module):
-    from docgen.write.prompts import prompt_version
-
     (tmp_path / "prompts" / "ru").mkdir(parents=True)
     (tmp_path / "prompts" / "ru" / "system.j2").write_text("СВОЙ СИСТЕМНЫЙ {{ shape }}")
-    messages = build_messages(
-        module.functions[0], context_for(module), lang="ru", templates=str(tmp_path)
-    )
+    builder = PromptBuilder(lang="ru", templates=str(tmp_path))
+    messages = builder.messages(module.functions[0], context_for(module))
     assert messages[0]["content"].startswith("СВОЙ СИСТЕМНЫЙ {")
     assert module.functions[0].source in messages[1]["content"]  # the rest stay bundled
-    assert prompt_version(str(tmp_path)) != PROMPT_VERSION == prompt_version()
+    assert prompt_version(str(tmp_path)) != prompt_version() == prompt_version(None)
 
 
-def test_prompt_version_and_estimate():
-    assert len(PROMPT_VERSION) == 16
+def test_user_prompt_may_extend_the_bundled_one(tmp_path, module):
+    (tmp_path / "prompts" / "ru").mkdir(parents=True)
+    (tmp_path / "prompts" / "ru" / "system.j2").write_text(
+        '{% extends "default/system.j2" %}', encoding="utf-8"
+    )
+    ours = PromptBuilder(lang="ru", templates=str(tmp_path)).messages(
+        module.functions[0], context_for(module)
+    )
+    assert ours == PromptBuilder(lang="ru").messages(module.functions[0], context_for(module))
+
+
+def test_estimate_tokens():
     assert estimate_tokens("") == 0 and estimate_tokens("abcd") == 2

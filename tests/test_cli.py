@@ -235,7 +235,7 @@ def test_worker_pool_gives_the_same_site_as_one_process(tmp_path: Path, monkeypa
         assert "/m" not in file.path, f"parsed {file.path} again"
         return extract_file(file)  # files with problems are not cached: parsed again
 
-    monkeypatch.setattr("docgen.pipeline.extract_file", no_parse)
+    monkeypatch.setattr("docgen.extract.extract_file", no_parse)
     assert main(["src", "--jobs", "2", "--out", "site2", "--mkdocs-yml", "site2.yml",
                  "--cache-dir", ".cache2", "--lang", "en"]) == 0  # fmt: skip
 

@@ -11,7 +11,7 @@ from openai_server import FakeOpenAI, Reply
 
 from docgen.config import Endpoint
 from docgen.model import Usage
-from docgen.write.client import ChatClient, TransportError, parse_retry_after
+from docgen.write.chat.client import ChatClient, TransportError, parse_retry_after
 
 KEY = "sk-test-Secret-0123456789"
 ENV = {"DOCGEN_TEST_KEY": KEY}
@@ -326,7 +326,7 @@ def test_parse_retry_after_forms():
 
 
 def test_sse_decoder_takes_any_split_and_line_ending():
-    from docgen.write.client import _SSE
+    from docgen.write.chat.sse import EventStream
 
     data = (
         ': ping\r\n\r\ndata: {"choices":[{"delta":{"content":"при"}}]}\r\n\r\n'
@@ -334,10 +334,10 @@ def test_sse_decoder_takes_any_split_and_line_ending():
         '"usage":{"prompt_tokens":3,"completion_tokens":4}}\n\ndata: [DONE]\n\n'
     ).encode()
     deltas: list[str] = []
-    sse = _SSE("u", lambda uid, delta: deltas.append(delta))
+    sse = EventStream("u", lambda uid, delta: deltas.append(delta))
     assert any(sse.feed(data[i : i + 1]) for i in range(len(data)))  # one byte at a time
     assert deltas == ["при"] and sse.finish_reason == "stop" and sse.usage == (3, 4)
-    tail = _SSE("u", lambda uid, delta: None)
+    tail = EventStream("u", lambda uid, delta: None)
     tail.feed(b'data: {"choices":[{"delta":{"content":"a"}}]}')  # no blank line, no [DONE]
     tail.finish()
     assert tail.parts == ["a"] and not tail.done

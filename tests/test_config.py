@@ -100,8 +100,17 @@ def test_several_endpoints_in_order(tmp_path: Path) -> None:
         ({"concurrency": 0}, "", "--concurrency"),
         ({"endpoint": "nope"}, "", "unknown endpoint preset"),
         ({"api_key": "sk"}, "", "never accepted on the command line"),
-        ({}, "[tool.docgen]\nfoo = 1\n", "unknown key"),
-        ({}, "[tool.docgen\n", "cannot read"),
+        ({}, "[tool.docgen]\nfoo = 1\n", r"pyproject.toml:2: \[tool.docgen\]: unknown key 'foo'"),
+        ({}, "[tool.docgen\n", r"pyproject.toml:1: invalid TOML: Expected"),
+        (
+            {},
+            '[tool.docgen]\nlang = "ru"\nconcurrency = "x"\n',
+            r"pyproject.toml:3: \[tool.docgen\] concurrency must be an integer, not 'x'",
+        ),
+        ({}, "[tool.docgen]\nstrict = 1\n", r":2: \[tool.docgen\] strict must be true or false"),
+        ({}, "[tool.docgen]\njobs = true\n", r":2: \[tool.docgen\] jobs must be an integer"),
+        ({}, "[tool.docgen]\ntimeout = [1]\n", r"timeout must be an integer or a number"),
+        ({}, "[tool]\ndocgen = 3\n", r"pyproject.toml:2: \[tool.docgen\] must be a table"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(
@@ -111,6 +120,15 @@ def test_bad_configuration_is_one_clear_error(
         (tmp_path / "pyproject.toml").write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         build_config(flags, environ={}, cwd=tmp_path)
+
+
+def test_an_unreadable_pyproject_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.docgen]\nout = '\xff'\n")
+    with pytest.raises(ConfigError) as caught:
+        build_config({}, environ={}, cwd=tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'pyproject.toml'}: cannot read: ")
+    assert "\n" not in message
 
 
 def test_excludes_from_flags_and_pyproject_add_up(tmp_path: Path) -> None:

@@ -7,16 +7,18 @@ import re
 
 import pytest
 
-from docgen.console import Console
 from docgen.model import (
     DocSource,
     Documented,
     Failed,
     ModuleDoc,
+    Outcome,
     Problem,
     Skipped,
     Usage,
 )
+from docgen.ui.console import Console
+from docgen.ui.report import RunReport
 
 DOC = ModuleDoc(title="t", overview="o", details="", steps=(), usage_example=None)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -63,7 +65,7 @@ def test_quiet_shows_only_warnings_errors_and_summary() -> None:
     run_units(console)
     console.warn(Problem("src/a.py", 3, "syntax error"))
     console.error("mkdocs.yml: cannot parse")
-    console.summary({"units": 4, "failed": 1, "failures": {"pkg.mod:f": "timeout"}})
+    console.summary(report([Outcome("pkg.mod:f", "failed", "timeout")]).summary())
     text = out.getvalue()
     assert "reading" not in text and "done" not in text
     assert "src/a.py:3: syntax error\n" in text
@@ -115,24 +117,36 @@ def test_no_color_keeps_the_display_without_colour(monkeypatch: pytest.MonkeyPat
     assert out.getvalue() == "careful\n"
 
 
+def report(outcomes: list[Outcome], **fields) -> RunReport:
+    values = dict(
+        results=tuple(outcomes),
+        problems=(),
+        files=3,
+        modules=2,
+        modules_skipped=1,
+        pages_written=("a.md",),
+        pages_removed=(),
+        wall_seconds=3.21,
+        writer="model",
+    )
+    return RunReport(**{**values, **fields})  # fmt: skip
+
+
 def test_summary_lists_counts_usage_and_failures() -> None:
     out = io.StringIO()
-    Console(verbosity=0, stream=out, force_terminal=False).summary(
-        {
-            "units": 12,
-            "documented": 8,
-            "cached": 1,
-            "fallback": 1,
-            "failed": 1,
-            "skipped": 1,
-            "usage": {"requests": 11, "retries": 2, "prompt_tokens": 1200},
-            "completion_tokens": 800,
-            "wall_time": 3.21,
-            "failures": [{"uid": "pkg.mod:f", "reason": "timeout"}],
-        }
-    )
+    outcomes = [
+        Outcome(f"pkg.mod:d{i}", "documented", usage=Usage(100, 80, 1, 0)) for i in range(8)
+    ]
+    outcomes += [
+        Outcome("pkg.mod:c", "cached"),
+        Outcome("pkg.mod:b", "fallback", "invalid answer", Usage(200, 160, 2, 1)),
+        Outcome("pkg.mod:f", "failed", "timeout", Usage(200, 0, 1, 1)),
+        Outcome("pkg.mod:s", "skipped", "overload"),
+    ]
+    Console(verbosity=0, stream=out, force_terminal=False).summary(report(outcomes).summary())
     assert out.getvalue() == (
         "units 12: 8 documented, 1 cached, 1 fallback, 1 failed, 1 skipped\n"
+        "modules 2 documented, 1 unchanged; pages 1 written, 0 removed\n"
         "requests 11, retries 2, tokens 1200 prompt + 800 completion, wall time 3.2 s\n"
         "failed:\n"
         "  pkg.mod:f: timeout\n"

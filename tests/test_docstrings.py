@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docgen.docstrings import parse_docstring
+from docgen.write.offline.docstrings import parse_docstring
 
 GOOGLE = """Send a request.
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from docgen.estimate import Estimate, estimate, expected_completion_tokens
+from docgen.write.chat.estimate import Estimate, estimate, expected_completion_tokens
 from docgen.model import (
     Attribute,
     ClassInfo,
@@ -20,7 +20,7 @@ from docgen.model import (
     Raise,
     UnitKind,
 )
-from docgen.write.base import UnitContext
+from docgen.model import UnitContext
 
 
 def function(name: str, *params: str, kind=UnitKind.FUNCTION, raises=0, flow=0, returns=None):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import time
 import textwrap
 from pathlib import Path
 
 import pytest
 
-import docgen.extract as extract
-import docgen.extract_pool as extract_pool
-from docgen.extract import ExtractError, extract_all, extract_file, extract_source
+import docgen.extract.parse as extract
+import docgen.extract.pool as extract_pool
+from docgen.errors import ExtractError
+from docgen.extract import extract_all, extract_file, extract_source
+from docgen.store.cache import Cache
 from docgen.model import FlowKind, ModuleInfo, ParamKind, Problem, SourceFile, UnitKind
 
 
@@ -294,7 +297,7 @@ def test_raises_returns_yields_and_calls():
         (None, None, 10),
     ]
     assert fn.return_values == ("result",)  # the expression, without its parentheses
-    assert fn.yields and fn.is_generator
+    assert fn.yields and fn.returns_value
     calls = [(c.name, c.line) for c in fn.calls]
     assert calls == [
         ("errors.BadInput", 4),
@@ -446,16 +449,47 @@ def _tree(tmp_path: Path, count: int = 12) -> list[SourceFile]:
     return files
 
 
-def test_extract_all_pool_matches_in_process(tmp_path):
+def test_pool_matches_in_process(tmp_path):
     files = _tree(tmp_path)
-    serial = list(extract_all(files, jobs=1))
-    pooled = sorted(extract_all(files, jobs=2), key=lambda r: files.index(r.file))
+    serial = list(extract_pool.run(files, extract_file, jobs=1))
+    pooled = sorted(
+        extract_pool.run(files, extract_file, jobs=2), key=lambda r: files.index(r.file)
+    )
     assert pooled == serial
     assert sum(r.problem is not None for r in pooled) == 1
     assert pooled[11].module is not None and len(pooled[11].module.functions) == 33
 
 
-def _crash(task, chunk):
+def test_extract_all_stores_parses_and_reuses_them(tmp_path):
+    (tmp_path / "src").mkdir()
+    files = _tree(tmp_path / "src")
+    with Cache(tmp_path / "cache") as cache:
+        first = {r.file.module: r for r in extract_all(files, cache=cache, jobs=2)}
+        again = {r.file.module: r for r in extract_all(files, cache=cache, jobs=1)}
+        assert again == first
+        # a parse is keyed on the bytes read: an edited file is parsed again, the rest are not
+        Path(files[3].path).write_text("def changed():\n    pass\n")
+        counted = _Counting()
+        edited = {r.file.module: r for r in extract_all(files, cache=cache, jobs=1, then=counted)}
+        assert [f.name for f in edited["mod3"].module.functions] == ["changed"]
+        assert edited["mod4"] == first["mod4"]
+        assert counted.seen[: len(files) - 2] == [
+            f.module for f in files if f.module not in ("mod3", "mod5")
+        ]
+        forced = list(extract_all(files, cache=cache, jobs=1, force=True))
+        assert len(forced) == len(files)
+
+
+class _Counting:
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, result):
+        self.seen.append(result.file.module)
+        return result
+
+
+def _crash(chunk):
     os._exit(3)
 
 
@@ -466,7 +500,7 @@ def test_extract_all_survives_a_broken_worker(tmp_path, monkeypatch):
     monkeypatch.setattr(
         extract_pool, "_context", lambda: __import__("multiprocessing").get_context("fork")
     )
-    results = list(extract_all(files, jobs=2))
+    results = list(extract_pool.run(files, extract_file, jobs=2))
     assert sorted(r.file.module for r in results) == sorted(f.module for f in files)
 
 
@@ -479,8 +513,31 @@ def test_plan_chunks_puts_big_files_first(tmp_path):
     assert len(chunks) > 2
 
 
-def test_extract_all_can_be_abandoned_early(tmp_path):
-    results = extract_all(_tree(tmp_path), jobs=2)
+class _SlowMark:
+    """A task that takes a while and leaves a mark for each file it ran on."""
+
+    def __init__(self, marks: Path) -> None:
+        self.marks = marks
+
+    def __call__(self, file: SourceFile) -> str:
+        time.sleep(0.05)
+        (self.marks / file.module).touch()
+        return file.module
+
+
+def test_pool_abandoned_early_runs_no_queued_chunk(tmp_path):
+    (tmp_path / "src").mkdir()
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    files = []
+    for index in range(48):
+        path = tmp_path / "src" / f"m{index}.py"
+        path.write_text("x = 1\n")
+        files.append(SourceFile(str(path), path.name, f"m{index}"))
+    results = extract_pool.run(files, _SlowMark(marks), jobs=2)
     first = next(results)
     results.close()  # cancels the queued chunks instead of waiting for them
-    assert first.file.module.startswith("mod")
+    assert first.startswith("m")
+    # the chunks already running (and the few the executor had queued) finish; the rest never
+    # start: without the cancellation every one of the 48 files would be run
+    assert len(list(marks.iterdir())) < 24

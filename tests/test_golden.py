@@ -18,9 +18,9 @@ if __name__ == "__main__":  # run as a script: make the checkout importable
     sys.path.insert(0, str(ROOT))
 
 from docgen.extract import extract_source  # noqa: E402
-from docgen.model import ModuleInfo  # noqa: E402
+from docgen.model import ExtractResult, Listed, ModuleInfo, PageKind, SourceFile  # noqa: E402
 from docgen.render import Renderer  # noqa: E402
-from docgen.write.base import UnitContext  # noqa: E402
+from docgen.site import page_path  # noqa: E402
 from docgen.write.offline import OfflineWriter  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -36,21 +36,23 @@ def load(name: str) -> ModuleInfo:
 
 
 def render_all() -> dict[str, str]:
-    """file name under tests/golden -> rendered Markdown."""
+    """file name under tests/golden -> rendered Markdown, through the run's own write and render
+    steps (the offline writer's ``in_worker`` task, then ``Renderer.pages``)."""
     out: dict[str, str] = {}
     modules = [load(name) for name in MODULES]
     for lang in LANGS:
         writer = OfflineWriter(lang=lang)
         renderer = Renderer(lang=lang)
-        all_docs = {}
+        listed = []
         for mod, name in zip(modules, MODULES, strict=True):
-            ctx = UnitContext(mod, lang=lang)
-            units = (mod, *mod.all_classes(), *mod.all_functions())
-            docs = {u.uid: writer.document(u, ctx) for u in units}
-            all_docs.update(docs)
-            out[f"{name}.reference.{lang}.md"] = renderer.reference(mod, docs)
-            out[f"{name}.usage.{lang}.md"] = renderer.usage(mod, docs)
-        out[f"home.{lang}.md"] = renderer.home(modules, site_name="Fixtures", docs=all_docs)
+            file = SourceFile(mod.path, mod.path, mod.name)
+            written = writer(ExtractResult(file, mod))
+            pages = {p.kind: p for p in renderer.pages(written, page_path)}
+            ref, use = pages[PageKind.REFERENCE], pages[PageKind.USAGE]
+            out[f"{name}.reference.{lang}.md"] = ref.text
+            out[f"{name}.usage.{lang}.md"] = use.text
+            listed.append(Listed(mod.name, ref.title, ref.rel_path, use.rel_path))
+        out[f"home.{lang}.md"] = renderer.home(listed, site_name="Fixtures")
     return out
 
 

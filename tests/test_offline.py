@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import re
 import textwrap
 
@@ -13,8 +12,7 @@ from docgen.extract import extract_source
 from docgen.i18n import Catalog
 from docgen.model import (
     ClassDoc,
-    DocSource,
-    Documented,
+    ExtractResult,
     FlowBranch,
     FlowKind,
     FlowNode,
@@ -24,11 +22,15 @@ from docgen.model import (
     ModuleInfo,
     Parameter,
     ParamKind,
+    Problem,
     Raise,
+    SourceFile,
+    UnitContext,
     UnitKind,
+    Written,
 )
-from docgen.write.base import UnitContext
 from docgen.write.offline import OfflineWriter
+from docgen.write.offline.phrases import FlowPhraser
 
 MODULE = ModuleInfo("pkg.mod", "pkg/mod.py", "0", "", None, (), (), (), None, (), (), 1)
 CTX = UnitContext(MODULE)
@@ -238,14 +240,32 @@ def test_english_output_has_no_cyrillic():
     assert "takes 1 parameter (`a`)" in text
 
 
-def test_document_never_raises_and_write_wraps():
-    broken = OfflineWriter(lang="ru", catalog=Catalog("ru", {}))
+def test_document_never_raises():
+    broken = OfflineWriter(lang="ru")
+    broken.catalog = Catalog("ru", {})  # every message missing: each phrase raises
+    broken.flow = FlowPhraser(broken.catalog)
     doc = broken.document(fn(params=[p("a")]), CTX)
-    assert isinstance(doc, FunctionDoc)
-    result = asyncio.run(RU.write(fn(), CTX))
-    assert isinstance(result, Documented)
-    assert result.source is DocSource.OFFLINE
-    assert result.uid == "pkg.mod:f"
+    assert doc == FunctionDoc("", (), "", (), (), ())
+
+
+def test_in_worker_task_documents_every_unit_of_a_module():
+    mod = real("class A:\n    def m(self):\n        return 1\n\ndef f(x):\n    return x\n")
+    file = SourceFile("pkg/mod.py", "pkg/mod.py", "pkg.mod")
+    written = RU.in_worker(ExtractResult(file, mod))
+    assert list(written.docs) == ["pkg.mod", "pkg.mod:A", "pkg.mod:f", "pkg.mod:A.m"]
+    assert [o.status for o in written.outcomes] == ["offline"] * 4 and written.complete
+    problem = Problem("pkg/mod.py", 1, "syntax error: x")
+    assert RU.in_worker(ExtractResult(file, None, problem)) == Written(file, problem=problem)
+
+
+def test_user_catalog_reaches_the_offline_prose(tmp_path):
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "ru.toml").write_text(
+        '[module]\ntitle = "Файл {name}"\n', encoding="utf-8"
+    )
+    mod = real("x = 1\n")
+    doc = OfflineWriter(lang="ru", templates=str(tmp_path)).document(mod, CTX)
+    assert doc.title == "Файл `pkg.mod`"
 
 
 def test_first_parameter_of_a_method_is_bound_whatever_its_name():

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 import textwrap
 
-import jinja2
 import pytest
 
-from docgen.errors import ConfigError
+from docgen.errors import ConfigError, TemplateError
 from docgen.extract import extract_source
-from docgen.model import FunctionDoc, ModuleDoc, ParamDoc, RaiseDoc
-from docgen.render import Renderer, tidy
-from docgen.render_helpers import escape_prose, fenced, inline_code, signature, split_step
-from docgen.write.base import UnitContext
+from docgen.markup import inline_code, signature
+from docgen.model import FunctionDoc, Listed, ModuleDoc, ParamDoc, RaiseDoc, UnitContext
+from docgen.render import Renderer
+from docgen.render.markdown import escape_prose, fenced, split_step, tidy
 from docgen.write.offline import OfflineWriter
 
 NASTY = (
@@ -192,15 +191,19 @@ def test_usage_page():
 
 
 def test_home_page_links():
-    mods = [module("x = 1\n", "pkg.b"), module("y = 2\n", "pkg.a")]
+    mods = [
+        Listed("pkg.b", "", "reference/pkg/b.md", "usage/pkg/b.md"),
+        Listed("pkg.a", "для чтения", "reference/pkg/a.md", "usage/pkg/a.md"),
+    ]
     page = Renderer().home(mods, site_name="Demo <site>")
     assert page.startswith("# Demo &lt;site&gt;\n")
-    line = "- `pkg.a`: [справочник](reference/pkg/a.md), [как использовать](usage/pkg/a.md)"
+    line = (
+        "- `pkg.a` — для чтения: [справочник](reference/pkg/a.md),"
+        " [как использовать](usage/pkg/a.md)"
+    )
     assert line in page
     assert page.index("`pkg.a`") < page.index("`pkg.b`")
-    custom = Renderer(lang="en").home(
-        mods, site_name="D", links={"pkg.a": ("r a.md", "u.md"), "pkg.b": ("b", "c")}
-    )
+    custom = Renderer(lang="en").home([Listed("pkg.a", "", "r a.md", "u.md")], site_name="D")
     assert "[reference](<r a.md>)" in custom
 
 
@@ -216,11 +219,24 @@ def test_user_template_overrides_one_block(tmp_path):
     assert "### `f`" in page  # the other blocks are still the defaults
 
 
-def test_misspelt_variable_in_user_template_fails(tmp_path):
-    (tmp_path / "usage.md.j2").write_text("# {{ modul.name }}\n", encoding="utf-8")
+def test_misspelt_variable_in_user_template_is_one_line_with_its_place(tmp_path):
+    (tmp_path / "usage.md.j2").write_text("# Title\n\n{{ modul.name }}\n", encoding="utf-8")
     mod = module("x = 1\n")
-    with pytest.raises(jinja2.UndefinedError, match="modul"):
+    with pytest.raises(TemplateError) as caught:
         Renderer(user_templates=str(tmp_path)).usage(mod, offline_docs(mod))
+    assert (
+        str(caught.value) == f"{tmp_path / 'usage.md.j2'}:3: template error: 'modul' is undefined"
+    )
+
+
+def test_syntax_error_in_user_template_is_one_line_with_its_place(tmp_path):
+    (tmp_path / "reference.md.j2").write_text("line one\n{% if %}\n", encoding="utf-8")
+    mod = module("x = 1\n")
+    with pytest.raises(TemplateError) as caught:
+        Renderer(user_templates=str(tmp_path)).reference(mod, offline_docs(mod))
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'reference.md.j2'}:2: template syntax error: ")
+    assert "\n" not in message
 
 
 def test_missing_user_template_dir_is_a_config_error(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docgen.write.sanitize import sanitize_block, sanitize_code, sanitize_inline
+from docgen.write.chat.sanitize import sanitize_block, sanitize_code, sanitize_inline
 
 
 def test_html_and_script_are_escaped():

@@ -14,16 +14,13 @@ from docgen.model import (
     ModuleDoc,
     ParamDoc,
     RaiseDoc,
-    Usage,
 )
-from docgen.serialize import (
+from docgen.store.serialize import (
     SerializeError,
     doc_from_dict,
     doc_from_json,
     doc_to_dict,
     doc_to_json,
-    usage_from_dict,
-    usage_to_dict,
 )
 
 ALPHABET = "aZ09 _-\n\t\"'\\{}[]:,/" + "ёжЖщЪ" + "€😀\u0000\u2028" + "\ud800"
@@ -134,13 +131,3 @@ def test_bad_shapes_raise_serialize_error(bad) -> None:
 def test_bad_json_raises_serialize_error() -> None:
     with pytest.raises(SerializeError):
         doc_from_json("{not json")
-
-
-def test_usage_round_trip_and_validation() -> None:
-    usage = Usage(prompt_tokens=10, completion_tokens=20, requests=2, retries=1)
-    assert usage_from_dict(usage_to_dict(usage)) == usage
-    assert usage_from_dict({}) == Usage()
-    with pytest.raises(SerializeError):
-        usage_from_dict({"requests": "2"})
-    with pytest.raises(SerializeError):
-        usage_from_dict({"requests": True})

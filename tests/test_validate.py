@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chat_fixtures import make_module
 
-from docgen.write.validate import find_repetition, schema_errors, validate
+from docgen.write.chat.validate import find_repetition, schema_errors, validate
 
 SOURCE = '''
 import json
@@ -44,7 +44,7 @@ def test_a_good_answer_passes(module):
 
 
 def test_schema_problems_are_named():
-    from docgen.write.answer import FUNCTION_SCHEMA
+    from docgen.write.chat.answer import FUNCTION_SCHEMA
 
     errors = schema_errors({"purpose": 1, "params": [{"name": "x"}]}, FUNCTION_SCHEMA)
     assert "answer.purpose must be a string" in errors

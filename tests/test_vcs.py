@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docgen.errors import InputError
-from docgen.vcs import changed_files
+from docgen.discover.vcs import changed_files
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",

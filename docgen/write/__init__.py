@@ -1,0 +1,37 @@
+"""The write stage: each unit plus its context (:mod:`~docgen.write.context`) in, doc content
+out, by the offline writer (:mod:`~docgen.write.offline`) or a chat model
+(:mod:`~docgen.write.chat`), both behind :class:`~docgen.write.base.Writer`."""
+
+from __future__ import annotations
+
+from docgen.config import Config
+from docgen.store.cache import Cache
+from docgen.ui.progress import Progress
+from docgen.write.base import Writer
+
+__all__ = ["Writer", "make_writer", "model_id", "writer_id"]
+
+
+def model_id(config: Config) -> str:
+    """The models a cached answer may come from (the endpoints, in order)."""
+    return ",".join(endpoint.model for endpoint in config.endpoints)
+
+
+def make_writer(config: Config, *, cache: Cache, progress: Progress) -> Writer:
+    """The offline writer when no endpoint is configured, else the chat-model writer."""
+    if config.offline:
+        from docgen.write.offline import OfflineWriter
+
+        return OfflineWriter(lang=config.lang, templates=config.templates)
+    from docgen.write.chat.run import ModelWriter  # loads openai only when a model is used
+
+    return ModelWriter(config, cache=cache, progress=progress)
+
+
+def writer_id(config: Config) -> str:
+    """What identifies the writer's output: "offline", or the models and prompt version."""
+    if config.offline:
+        return "offline"
+    from docgen.write.chat.prompts import prompt_version
+
+    return f"model:{model_id(config)}:{prompt_version(config.templates)}"

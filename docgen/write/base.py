@@ -1,34 +1,29 @@
-"""The writer interface: one unit plus its context in, one unit result out.
+"""The writer interface: extracted modules in, written modules out.
 
-The offline writer and the chat-model writer both implement :class:`Writer`, so the pipeline and
-the renderer never know which one produced a doc. A writer never raises for a unit: a failure is a
-:class:`~docgen.model.Failed` value carrying the offline content to show instead.
+The offline writer and the chat-model writer both implement :class:`Writer`, so the pipeline
+and the renderer never know which one produced a doc. A writer never raises for a unit: a
+failure is a :class:`~docgen.model.Failed` value, shown with the offline writer's content.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
-from docgen.model import ModuleInfo, Unit, UnitResult
-
-
-@dataclass(frozen=True, slots=True)
-class UnitContext:
-    """What a writer may know beyond the unit itself."""
-
-    module: ModuleInfo
-    lang: str = "ru"
-    module_overview: str = ""  # the module's own overview, once written
-    callees: tuple[str, ...] = ()  # signatures of the project functions this unit calls
-    callers: tuple[str, ...] = ()  # qualified names of the project units calling it
+from docgen.model import ExtractResult, Written
 
 
 class Writer(Protocol):
-    """Anything that documents units."""
+    """Anything that documents modules.
+
+    ``in_worker``, when not None, is a picklable task that documents one extracted module where
+    it was parsed (a parser worker); the pipeline has the page rendered there too, so pages
+    stream to disk. :meth:`write` then receives what it made and passes it on.
+    """
 
     name: str
+    in_worker: Callable[[ExtractResult], Written] | None
 
-    async def write(self, unit: Unit, context: UnitContext) -> UnitResult:
-        """Document one unit. Never raises for a unit-level problem."""
+    def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
+        """One :class:`Written` per file, as soon as it is known; never raises for a unit."""
         ...

@@ -1,0 +1,81 @@
+"""Text forms shared by the stages: one-line labels, inline code spans, Python signatures.
+
+The extract stage labels flow nodes with :func:`one_line`; the offline writer and the renderer
+both quote code with :func:`inline_code`; the prompt builder and the pages both show
+:func:`signature`. Each rule lives here once, so a stage never imports another stage's helpers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docgen.model import FunctionInfo, ParamKind
+
+__all__ = ["inline_code", "longest_run", "one_line", "signature"]
+
+_SPACES = re.compile(r"\s+")
+_STARS = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}
+
+
+def one_line(text: object, width: int = 0) -> str:
+    """Whitespace runs (newlines included) collapsed to one space; cut to ``width`` characters
+    with "…" when ``width`` is given."""
+    body = str(text)
+    if "\n" in body or "  " in body or "\t" in body or "\r" in body:
+        body = _SPACES.sub(" ", body)
+    body = body.strip()
+    return body if not width or len(body) <= width else body[: width - 1].rstrip() + "…"
+
+
+def longest_run(text: str, char: str = "`") -> int:
+    """The length of the longest run of ``char`` in ``text``."""
+    if char not in text:
+        return 0
+    return max(len(m) for m in re.findall(re.escape(char) + "+", text))
+
+
+def inline_code(text: object) -> str:
+    """``text`` as one Markdown code span, on one line, whatever backticks it holds."""
+    body = " ".join(str(text).split())
+    if not body:
+        return "` `"
+    ticks = "`" * (longest_run(body) + 1)
+    if body.startswith("`") or body.endswith("`") or ticks != "`":
+        return f"{ticks} {body} {ticks}"
+    return f"{ticks}{body}{ticks}"
+
+
+def signature(fn: FunctionInfo, *, qualified: bool = False) -> str:
+    """The signature of ``fn`` built from its extracted parameters.
+
+    By default as a page shows it: the decorators, then ``def name(...) -> R:``. With
+    ``qualified``, as a prompt lists a callee: one line, ``def Class.name(...) -> R``, no
+    decorators and no colon.
+    """
+    parts: list[str] = []
+    seen_kw_marker = False
+    params = fn.params
+    for i, p in enumerate(params):
+        if p.kind is ParamKind.KEYWORD_ONLY and not seen_kw_marker:
+            parts.append("*")
+            seen_kw_marker = True
+        if p.kind is ParamKind.VAR_POSITIONAL:
+            seen_kw_marker = True
+        text = _STARS.get(p.kind, "") + p.name
+        if p.annotation:
+            text += f": {p.annotation}"
+        if p.default is not None:
+            text += f" = {p.default}" if p.annotation else f"={p.default}"
+        parts.append(text)
+        nxt = params[i + 1] if i + 1 < len(params) else None
+        if p.kind is ParamKind.POSITIONAL_ONLY and (
+            nxt is None or nxt.kind is not ParamKind.POSITIONAL_ONLY
+        ):
+            parts.append("/")
+    head = "async def" if fn.is_async else "def"
+    returns = f" -> {fn.returns}" if fn.returns else ""
+    if qualified:
+        return f"{head} {fn.qualname}{fn.type_params or ''}({', '.join(parts)}){returns}"
+    lines = [f"@{d}" for d in fn.decorators]
+    lines.append(f"{head} {fn.name}{fn.type_params or ''}({', '.join(parts)}){returns}:")
+    return "\n".join(lines)

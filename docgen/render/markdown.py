@@ -1,0 +1,222 @@
+"""Markdown safety and small formatting helpers, used as Jinja filters by the render stage.
+
+Text that comes from code or from a writer (docstrings, defaults, string literals, prose) must be
+shown exactly as written: never evaluated by Jinja (values are only ever substituted, never
+re-parsed as templates), and never turned into HTML or structure by Markdown. These functions do
+the Markdown half: escaping prose outside its code spans, inline code with enough backticks, and
+fenced blocks with a fence longer than any backtick run inside. Code spans and one-line text
+come from :mod:`docgen.markup`, which the writers share.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from functools import lru_cache
+
+from docgen.markup import longest_run
+from docgen.model import FlowKind, FlowNode
+
+__all__ = [
+    "escape_prose",
+    "fenced",
+    "flow_rows",
+    "link_target",
+    "py_string_body",
+    "split_step",
+    "tidy",
+]
+
+_FENCE_LINE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})")
+_SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
+_LIST_MARK = re.compile(r"^(\s*)([-+*]|\d{1,9}[.)])(\s+)")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
+_BACKSLASHED = set("\\`*_[]{}")
+
+
+def fenced(text: object, lang: str = "") -> str:
+    """A fenced code block holding ``text`` verbatim (no trailing newline after the fence)."""
+    body = str(text).rstrip("\n")
+    fence = "`" * max(3, longest_run(body) + 1)
+    return f"{fence}{lang}\n{body}\n{fence}"
+
+
+_PLAIN = str.maketrans({**{ch: "\\" + ch for ch in _BACKSLASHED}, **_ESCAPES})
+_SPECIAL = re.compile("[" + re.escape("".join(sorted(_BACKSLASHED | set(_ESCAPES)))) + "]")
+
+
+def _escape_plain(text: str) -> str:
+    # str.translate is slow on non-ASCII text, and most prose holds nothing to escape
+    return text.translate(_PLAIN) if _SPECIAL.search(text) else text
+
+
+# A code span as writers quote it: a run of one or two backticks, then text, then the first run
+# of exactly the same length. Longer runs, and runs that are never closed, are text. The body is
+# read a whole run of text or of other backticks at a time (possessive: no backtracking).
+_SPAN = re.compile(
+    r"(?<!`)(?:"
+    r"`(?!`)(?:[^`]++|``++)*+`"  # `code`: the body may hold runs of two or more
+    r"|``(?!`)(?:[^`]++|`(?!`)|```++)*+``"  # ``code``: runs of one, or of three or more
+    r")"
+)
+
+
+def _escape_line(line: str) -> str:
+    """Escape one prose line, keeping its well-formed code spans as they are."""
+    line = line.strip()
+    prefix = ""
+    if _FENCE_LINE.match(line) or _SETEXT.match(line) or line.startswith(("#", "=")):
+        prefix, line = f"&#{ord(line[0])};", line[1:]  # an entity works in every Markdown
+    elif m := _LIST_MARK.match(line):
+        prefix, line = m.group(0), line[m.end() :]
+    if "`" not in line:
+        return prefix + _escape_plain(line)
+    out = [prefix]
+    pos = 0
+    for m in _SPAN.finditer(line):
+        out.append(_escape_plain(line[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_escape_plain(line[pos:]))
+    return "".join(out)
+
+
+def escape_prose(text: object) -> str:
+    """Prose made safe for Markdown: shown literally except its `code spans` and list markers.
+
+    ``< > &`` become entities, Markdown punctuation (``* _ [ ] | { } \\``, stray backticks) is
+    backslash-escaped, and lines that would start a heading, a fence, a quote or a code block are
+    neutralised. Paragraph breaks are kept.
+    """
+    return _escape_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _escape_text(text: str) -> str:
+    # cached: a module's overview and steps are shown on both of its pages
+    lines = text.strip("\n").splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _starts_block(lines, i):
+            end = i
+            while end < len(lines) and (lines[end][:1] in (" ", "\t") or not lines[end].strip()):
+                end += 1
+            while not lines[end - 1].strip():
+                end -= 1
+            if out and out[-1]:
+                out.append("")
+            out += [fenced(textwrap.dedent("\n".join(lines[i:end]))), ""]
+            i = end
+            continue
+        out.append(_escape_line(lines[i]))
+        i += 1
+    return "\n".join(out).strip("\n")
+
+
+def _starts_block(lines: list[str], i: int) -> bool:
+    """An indented run after a blank line or a line ending in ``:`` (a literal block, a table or
+    a list laid out in a docstring): shown as code, so its lines keep their layout."""
+    if lines[i][:1] not in (" ", "\t") or not lines[i].strip():
+        return False
+    return i == 0 or not lines[i - 1].strip() or lines[i - 1].rstrip().endswith(":")
+
+
+def py_string_body(text: object) -> str:
+    """Text to put inside a triple-quoted Python docstring in a shown signature."""
+    return str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def split_step(step: object) -> tuple[str, str]:
+    """A usage step ``"Title: text"`` as ``(title, text)``; ``("", step)`` when it has no title.
+
+    A title is the part before the first ``": "`` when it is short and holds no code span.
+    """
+    text = str(step)
+    head, sep, rest = text.partition(": ")
+    if sep and rest and "`" not in head and len(head) <= 60 and len(head.split()) <= 6:
+        return head, rest
+    return "", text
+
+
+def link_target(path: object) -> str:
+    """A Markdown link destination; wrapped in ``<>`` when it holds spaces or parentheses."""
+    text = str(path)
+    return f"<{text}>" if re.search(r"[\s()<>]", text) else text
+
+
+_BODY_ONLY = (FlowKind.FOR, FlowKind.WHILE, FlowKind.WITH, FlowKind.TRY)
+
+
+def flow_rows(
+    nodes: Sequence[FlowNode],
+    prefix: str = "",
+    glyphs: Sequence[str] = ("├─ ", "└─ ", "│  ", "   "),
+) -> list[tuple[str, str, str | None, str]]:
+    """The control-flow tree as flat rows ``(lead, kind, role, label)``, one per drawn line.
+
+    ``lead`` is the indentation and connector drawn before the line's text, made of the
+    template's ``glyphs`` (item, last item, guide, no guide); ``kind`` is the node's
+    :class:`FlowKind` value; ``role`` is None on a node's own line and the branch role
+    (``"if"``, ``"else"``, ``"except"``…) on a line for one branch of a compound node; ``label``
+    is the node's or the branch's label. A node whose only branch is its plain body (a loop,
+    ``with`` or ``try`` without handlers) shows that body directly under it. Flattening here
+    spares the template a recursive macro call per node; the template draws each line and
+    chooses every word.
+    """
+    item, last_item, guide, no_guide = glyphs
+    rows: list[tuple[str, str, str | None, str]] = []
+
+    def walk(body: Sequence[FlowNode], indent: str) -> None:
+        for i, node in enumerate(body):
+            last = i == len(body) - 1
+            inner = indent + (no_guide if last else guide)
+            kind = node.kind
+            rows.append((indent + (last_item if last else item), kind.value, None, node.label))
+            branches = node.branches
+            if len(branches) == 1 and kind in _BODY_ONLY and branches[0].role in ("body", ""):
+                walk(branches[0].body, inner)
+                continue
+            for j, branch in enumerate(branches):
+                blast = j == len(branches) - 1
+                lead = inner + (last_item if blast else item)
+                rows.append((lead, kind.value, branch.role, branch.label))
+                walk(branch.body, inner + (no_guide if blast else guide))
+
+    walk(nodes, prefix)
+    return rows
+
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+
+
+def tidy(markdown: str) -> str:
+    """Collapse runs of blank lines and strip trailing spaces outside fenced blocks; end with one
+    newline. Fenced content is left byte for byte."""
+    out: list[str] = []
+    keep = out.append
+    fence = ""
+    blank = 0
+    for line in markdown.splitlines():
+        if fence:
+            keep(line)
+            if fence in line and line.strip() == fence:
+                fence = ""
+            continue
+        if line.startswith(("```", "~~~")):  # cheap test before the regex
+            fence = _FENCE.match(line).group(1)
+            blank = 0
+            keep(line.rstrip())
+            continue
+        text = line.rstrip()
+        if not text:
+            blank += 1
+            if blank == 1 and out:
+                keep("")
+            continue
+        blank = 0
+        keep(text)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"

@@ -1,0 +1,206 @@
+"""The render stage: extracted records plus written docs in, Markdown pages out, through Jinja2.
+
+Each :class:`Renderer` builds its own Jinja environment (:func:`docgen.resources.environment`):
+the user's ``--templates`` directory first, then docgen's defaults, also reachable under a
+``default/`` prefix so a user file can ``{% extends "default/reference.md.j2" %}`` and replace a
+single ``{% block %}``. The message catalog (``t`` and ``tn``) supplies every word; the filters
+of :mod:`docgen.render.markdown` keep text from code and writers literal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from docgen.errors import ConfigError
+from docgen.i18n import Catalog, load_catalog
+from docgen.markup import inline_code, one_line, signature
+from docgen.model import (
+    ClassInfo,
+    Doc,
+    FunctionInfo,
+    Listed,
+    ModuleDoc,
+    ModuleInfo,
+    Page,
+    PageKind,
+    ParamKind,
+    Written,
+)
+from docgen.render.markdown import (
+    escape_prose,
+    fenced,
+    flow_rows,
+    link_target,
+    py_string_body,
+    split_step,
+    tidy,
+)
+from docgen.resources import environment, render, templates_dir
+
+__all__ = ["RenderTask", "Renderer"]
+
+REFERENCE = "reference.md.j2"
+USAGE = "usage.md.j2"
+HOME = "home.md.j2"
+
+
+class Renderer:
+    """Renders the reference page, the usage note and the home page of a site.
+
+    ``page_path(module, kind, is_package)`` gives each page's path (the site stage's rule);
+    it is needed by :meth:`pages` only.
+    """
+
+    def __init__(self, *, lang: str = "ru", user_templates: str | None = None):
+        if user_templates and not Path(user_templates).is_dir():
+            raise ConfigError("templates directory not found", path=user_templates)
+        self.lang = lang
+        self.user_templates = user_templates
+        self.catalog: Catalog = load_catalog(lang, [user_templates] if user_templates else [])
+        user = Path(user_templates) if user_templates else None
+        self.env = environment(templates_dir(), user, keep_trailing_newline=True)
+        self.env.filters.update(
+            md=escape_prose,
+            code=inline_code,
+            fence=fenced,
+            oneline=one_line,
+            pystr=py_string_body,
+            signature=signature,
+            split_step=split_step,
+            link=link_target,
+        )
+        self.env.globals.update(
+            t=self.catalog.t,
+            tn=self.catalog.plural,
+            annotation_of=annotation_of,
+            display_name=display_name,
+            class_header=class_header,
+            flow_rows=flow_rows,
+        )
+
+    # ------------------------------------------------------------------------------ pages
+
+    def reference(self, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
+        headings = function_headings(module, self.catalog)
+        return self._render(REFERENCE, module=module, docs=docs, headings=headings)
+
+    def usage(self, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
+        return self._render(USAGE, module=module, docs=docs)
+
+    def home(self, modules: Sequence[Listed], *, site_name: str) -> str:
+        """The home page listing ``modules`` (paths relative to the home page)."""
+        entries = sorted(modules, key=lambda m: m.name)
+        return self._render(HOME, modules=entries, site_name=site_name)
+
+    def pages(self, written: Written, page_path) -> tuple[Page, ...]:
+        """The reference page and the usage note of one documented module (``written.pages``
+        when they were rendered already, next to the parse)."""
+        if written.pages or written.module is None:
+            return written.pages
+        module, docs = written.module, written.docs
+        module_doc = docs.get(module.uid)
+        title = module_doc.title if isinstance(module_doc, ModuleDoc) else ""
+        return tuple(
+            Page(
+                kind,
+                module.name,
+                page_path(module.name, kind, is_package=module.is_package),
+                render(module, docs),
+                module.source_hash,
+                title,
+                written.complete,
+            )
+            for kind, render in ((PageKind.REFERENCE, self.reference), (PageKind.USAGE, self.usage))
+        )
+
+    def nav_titles(self) -> dict[str, str]:
+        """The words the site stage puts in mkdocs.yml: nav sections and the palette toggle."""
+        keys = ("name", "home", "reference", "usage", "palette_dark", "palette_light")
+        return {key: self.catalog.t(f"site.{key}") for key in keys}
+
+    def _render(self, name: str, **context: object) -> str:
+        return tidy(render(self.env, name, context))
+
+
+class RenderTask:
+    """Render one written module where it was written (a parser worker): the pages travel back
+    instead of the module and its docs. Sent to each worker once; the renderer is built there on
+    first use, so a worker loads the templates once."""
+
+    def __init__(self, *, lang: str, templates: str | None, page_path) -> None:
+        self.lang = lang
+        self.templates = templates
+        self.page_path = page_path
+        self._renderer: Renderer | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"lang": self.lang, "templates": self.templates, "page_path": self.page_path}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, _renderer=None)
+
+    def __call__(self, written: Written) -> Written:
+        if written.module is None:
+            return written
+        if self._renderer is None:
+            self._renderer = Renderer(lang=self.lang, user_templates=self.templates)
+        pages = self._renderer.pages(written, self.page_path)
+        return dataclasses.replace(written, module=None, docs={}, pages=pages)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def annotation_of(fn: FunctionInfo, name: str) -> str:
+    """The annotation of parameter ``name`` of ``fn`` ("" when absent)."""
+    for p in fn.params:
+        if p.name == name:
+            return p.annotation or ""
+    return ""
+
+
+def display_name(fn: FunctionInfo, name: str) -> str:
+    """``args`` -> ``*args`` and ``kwargs`` -> ``**kwargs`` as the signature writes them."""
+    for p in fn.params:
+        if p.name == name:
+            if p.kind is ParamKind.VAR_POSITIONAL:
+                return "*" + name
+            if p.kind is ParamKind.VAR_KEYWORD:
+                return "**" + name
+    return name
+
+
+def class_header(cls: ClassInfo) -> str:
+    """The ``class`` line of a class, decorators above it."""
+    bases = f"({', '.join(cls.bases)})" if cls.bases else ""
+    lines = [f"@{d}" for d in cls.decorators]
+    lines.append(f"class {cls.name}{cls.type_params or ''}{bases}:")
+    return "\n".join(lines)
+
+
+def function_headings(module: ModuleInfo, catalog: Catalog) -> dict[str, str]:
+    """uid -> heading text for every function and method, distinct within the page:
+    property accessors and overloads get a suffix, and any remaining clash a number."""
+    t = catalog.t
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    overloads: dict[str, int] = {}
+    functions = module.all_functions()
+    for fn in functions:
+        text = inline_code(fn.qualname)
+        if fn.property_role and fn.property_role != "getter":
+            text += " " + t(f"ref.variant.{fn.property_role}")
+        elif fn.property_role == "getter" and any(
+            f.qualname == fn.qualname and f.property_role != "getter" for f in functions
+        ):
+            text += " " + t("ref.variant.getter")
+        if fn.is_overload:
+            overloads[fn.qualname] = overloads.get(fn.qualname, 0) + 1
+            text += " " + t("ref.variant.overload", n=overloads[fn.qualname])
+        seen[text] = seen.get(text, 0) + 1
+        if seen[text] > 1:
+            text += f" ({seen[text]})"
+        out[fn.uid] = text
+    return out

@@ -1,0 +1,250 @@
+"""The MkDocs side of the site: the ``nav:`` tree, a new ``mkdocs.yml``, the nav-only update of
+an existing one (every other byte of the user's file stays), and ``docgen build``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from docgen.errors import SiteError
+from docgen.model import Page, PageKind
+from docgen.site.paths import SECTIONS
+
+__all__ = ["build_nav", "build_site", "load_yaml", "plan_mkdocs_yml", "replace_nav"]
+
+_DEFAULT_TITLES = {
+    "home": "Home",
+    "reference": "Reference",
+    "usage": "Usage",
+    "palette_dark": "Switch to dark mode",
+    "palette_light": "Switch to light mode",
+}
+
+
+def build_nav(
+    pages: Sequence[Page], titles: Mapping[str, str], extra: Sequence[str] = ()
+) -> list[Any]:
+    """The ``nav:`` value: Home, the user's own pages (``extra``, paths under the output folder,
+    titled by their first heading or file name), then the reference and usage sections as
+    package trees."""
+    title = {**_DEFAULT_TITLES, **titles}
+    nav: list[Any] = []
+    home = sorted(p.rel_path for p in pages if p.kind is PageKind.HOME)
+    if home:
+        nav.append({title["home"]: home[0]})
+    nav.extend(extra)
+    for kind, key in SECTIONS.items():
+        tree = _Node()
+        for page in sorted((p for p in pages if p.kind is kind), key=lambda p: p.module):
+            node = tree
+            for part in page.module.split("."):
+                node = node.children.setdefault(part, _Node())
+            node.page = page.rel_path
+        if tree.children:
+            nav.append({title[key]: tree.entries("")})
+    return nav
+
+
+class _Node:
+    __slots__ = ("children", "page")
+
+    def __init__(self) -> None:
+        self.page: str | None = None
+        self.children: dict[str, _Node] = {}
+
+    def entries(self, prefix: str) -> list[Any]:
+        out: list[Any] = []
+        for part in sorted(self.children):
+            child = self.children[part]
+            name = f"{prefix}{part}"
+            if not child.children:
+                out.append({name: child.page})
+                continue
+            section: list[Any] = []
+            if child.page is not None:
+                # a package page is its folder's index: listed first and untitled, as
+                # navigation.indexes expects; a module page beside a folder keeps its title
+                index = child.page.endswith("/index.md")
+                section.append(child.page if index else {name: child.page})
+            section.extend(child.entries(f"{name}."))
+            out.append({name: section})
+        return out
+
+
+def _nav_text(nav: list[Any], newline: str = "\n") -> str:
+    text = yaml.safe_dump(
+        {"nav": nav}, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096
+    )
+    return text.replace("\n", newline)
+
+
+_NAV_KEY = re.compile(r"""^(?:nav|"nav"|'nav')[ \t]*:(?:[ \t]|$)""")
+_TOP_LEVEL_ITEM = re.compile(r"^-(?:[ \t]|$)")
+
+
+def replace_nav(text: str, nav: list[Any]) -> str:
+    """``text`` with its top-level ``nav:`` block replaced (or one appended); nothing else moves.
+
+    The block is the ``nav:`` line and every following line that is indented, a top-level
+    ``- item``, blank or a comment, up to the next top-level key; blank and comment lines just
+    before that key stay with it.
+    """
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    block = _nav_text(nav, newline)
+    start = next((i for i, line in enumerate(lines) if _NAV_KEY.match(line)), None)
+    if start is None:
+        if text and not text.endswith(("\n", "\r")):
+            text += newline
+        return text + block
+    end = start + 1
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped or line.startswith("#"):
+            continue
+        if line[0] in " \t" or _TOP_LEVEL_ITEM.match(line):
+            end = i + 1
+            continue
+        break
+    return "".join(lines[:start]) + block + "".join(lines[end:])
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """A safe loader that reads any unknown tag (``!!python/name:...``, ``!ENV``) as plain data."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("", _any_tag)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse an mkdocs.yml, tolerating tags a safe loader does not know."""
+    return yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
+
+
+_SLUGIFY_MARK = "docgen-slugify"
+# Unicode-aware heading anchors ("#как-работает-функция", not "#_1"), from pymdown-extensions,
+# which mkdocs-material installs.
+_SLUGIFY = "slugify: !!python/object/apply:pymdownx.slugs.slugify\n      kwds:\n        case: lower"
+
+
+def _new_mkdocs_yml(
+    *, site_name: str, lang: str, docs_dir: str, nav: list[Any], titles: Mapping[str, str]
+) -> str:
+    title = {**_DEFAULT_TITLES, **titles}
+    search_langs = [lang] if lang == "en" else [lang, "en"]
+    config: dict[str, Any] = {"site_name": site_name or "Documentation"}
+    if docs_dir != "docs":
+        config["docs_dir"] = docs_dir
+    config["theme"] = {
+        "name": "material",
+        "language": lang,
+        "features": [
+            "content.code.copy",
+            "navigation.sections",
+            "navigation.indexes",
+            "navigation.top",
+        ],
+        "palette": [
+            {
+                "media": "(prefers-color-scheme: light)",
+                "scheme": "default",
+                "toggle": {"icon": "material/brightness-7", "name": title["palette_dark"]},
+            },
+            {
+                "media": "(prefers-color-scheme: dark)",
+                "scheme": "slate",
+                "toggle": {"icon": "material/brightness-4", "name": title["palette_light"]},
+            },
+        ],
+    }
+    config["plugins"] = [{"search": {"lang": search_langs}}]
+    config["markdown_extensions"] = [
+        "admonition",
+        "attr_list",
+        {"toc": {"permalink": True, "slugify": _SLUGIFY_MARK}},
+        {"pymdownx.highlight": {"anchor_linenums": True}},
+        "pymdownx.inlinehilite",
+        "pymdownx.superfences",
+        "pymdownx.details",
+    ]
+    head = "# Made by docgen. Later runs rewrite only the nav: key; edit the rest freely.\n"
+    body = yaml.safe_dump(
+        config, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096
+    )
+    # A safe dumper cannot write the python tag MkDocs needs for a callable: put it in as text.
+    body = body.replace(f"slugify: {_SLUGIFY_MARK}", _SLUGIFY)
+    return head + body + _nav_text(nav)
+
+
+def plan_mkdocs_yml(
+    path: str, *, site_name: str, lang: str, out_dir: str, nav: list[Any], titles: Mapping[str, str]
+) -> tuple[str, bool, list[str]]:
+    """The new text of mkdocs.yml, whether it is new, and warnings; nothing is written yet."""
+    config_dir = os.path.dirname(os.path.abspath(path))
+    docs_dir = os.path.relpath(os.path.abspath(out_dir), config_dir).replace(os.sep, "/")
+    warnings: list[str] = []
+    try:
+        with open(path, "rb") as fh:
+            old_bytes: bytes | None = fh.read()
+    except FileNotFoundError:
+        old_bytes = None
+    except OSError as exc:
+        raise SiteError(f"cannot read: {exc}", path=path) from exc
+    if old_bytes is None:
+        text = _new_mkdocs_yml(
+            site_name=site_name, lang=lang, docs_dir=docs_dir, nav=nav, titles=titles
+        )
+        return text, True, warnings
+    try:
+        old = old_bytes.decode("utf-8")
+        before = load_yaml(old)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SiteError(f"cannot parse: {exc}".splitlines()[0], path=path) from exc
+    if not isinstance(before, dict):
+        raise SiteError("not a mapping of settings", path=path)
+    new = replace_nav(old, nav)
+    try:
+        after = load_yaml(new)
+    except yaml.YAMLError as exc:
+        raise SiteError("cannot replace the nav: key safely", path=path) from exc
+    if (
+        not isinstance(after, dict)
+        or after.get("nav") != nav
+        or {k: v for k, v in after.items() if k != "nav"}
+        != {k: v for k, v in before.items() if k != "nav"}
+    ):
+        raise SiteError("cannot replace the nav: key safely", path=path)
+    configured = os.path.normpath(os.path.join(config_dir, str(after.get("docs_dir", "docs"))))
+    if configured != os.path.normpath(os.path.abspath(out_dir)):
+        warnings.append(
+            f"{path}: docs_dir is {after.get('docs_dir', 'docs')!r} but pages are written to"
+            f" {docs_dir!r}"
+        )
+    return new, False, warnings
+
+
+def build_site(mkdocs_yml: str, *, strict: bool = True) -> int:
+    """Run ``mkdocs build`` on ``mkdocs_yml``; its output streams through; returns its exit code."""
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", mkdocs_yml]
+    if strict:
+        command.insert(4, "--strict")
+    try:
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        return subprocess.run(command, check=False, env=env).returncode
+    except OSError as exc:
+        raise SiteError(f"cannot run mkdocs: {exc}", path=mkdocs_yml) from exc

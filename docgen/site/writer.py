@@ -1,0 +1,238 @@
+"""Put rendered pages on disk: atomic writes, stale pages removed, the manifest and mkdocs.yml.
+
+Pages are written atomically and only when their text changed, so an unchanged page keeps its
+mtime (and MkDocs' live reload and ``make``-style tools see nothing). Pages docgen wrote before
+but does not write now are removed — only those listed in its manifest, never the user's own
+files. No text shown to readers is chosen here: nav titles come from the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import stat
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from docgen.errors import SiteError
+from docgen.model import Manifest, ManifestEntry, Page, PageKind
+from docgen.site.manifest import MANIFEST_NAME, manifest_bytes
+from docgen.site.mkdocs import build_nav, plan_mkdocs_yml
+from docgen.site.paths import safe_rel
+
+__all__ = ["SiteResult", "SiteWriter", "write_atomic"]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteResult:
+    """Page paths (relative to the output folder) by what happened to them."""
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+    kept: tuple[str, ...] = ()  # the user's files docgen would have overwritten or removed
+    mkdocs_yml: str = "unchanged"  # "created", "updated" or "unchanged"
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomic(path: str, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename; False when unchanged."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read() == data:
+                return False
+        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise SiteError(f"cannot read: {exc}", path=path) from exc
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".docgen-{secrets.token_hex(6)}.tmp")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise SiteError(f"cannot write: {exc}", path=path) from exc
+    return True
+
+
+def _prune_empty(folder: str, stop: str) -> None:
+    folder, stop = os.path.abspath(folder), os.path.abspath(stop)
+    while folder != stop and folder.startswith(stop + os.sep):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
+
+
+class SiteWriter:
+    """Writes pages one at a time as they are rendered, then the nav, manifest and mkdocs.yml.
+
+    A run that renders thousands of modules streams its pages through :meth:`write` and keeps
+    none of their text; :meth:`finish` removes the stale pages and writes the manifest and
+    ``mkdocs.yml``. ``mkdocs.yml`` is read and checked when the writer is made, so a file that
+    cannot be updated stops the run before any page is written.
+
+    ``previous`` is the last run's manifest. A page whose text is unchanged is not touched. A
+    file that exists, is not in the manifest and differs from the page is the user's: it is left
+    alone and listed in ``kept`` unless ``overwrite``. A page from the last run that is not
+    written now is removed when it is still as docgen wrote it (an edited one is kept and listed
+    in ``kept``); emptied folders go too. ``titles`` holds the nav titles (``home``,
+    ``reference``, ``usage``) and the palette toggle labels (``palette_dark``,
+    ``palette_light``). ``carry`` names modules not rendered in this run (unchanged, or outside
+    ``--changed-since``) whose pages from the last run stay as they are, in the nav and the
+    manifest. ``fingerprint`` and ``template_hash`` are stored in the manifest for the next run
+    and ``docgen check`` to compare.
+    """
+
+    def __init__(
+        self,
+        *,
+        out_dir: str,
+        mkdocs_yml: str,
+        site_name: str,
+        lang: str,
+        previous: Manifest | None = None,
+        titles: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+        carry: Collection[str] = (),
+        fingerprint: str = "",
+        template_hash: str = "",
+    ) -> None:
+        self.out_dir = out_dir
+        self.mkdocs_yml = mkdocs_yml
+        self.site_name = site_name
+        self.lang = lang
+        self.titles = dict(titles or {})
+        self.overwrite = overwrite
+        self.fingerprint = fingerprint
+        self.template_hash = template_hash
+        plan_mkdocs_yml(
+            mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=[], titles=self.titles
+        )
+        self.previous = dict(previous.pages) if previous else {}
+        carry = frozenset(carry)
+        self.entries: dict[str, ManifestEntry] = {
+            rel: entry for rel, entry in self.previous.items() if entry.module in carry
+        }
+        self.stubs: list[Page] = [
+            Page(PageKind(e.kind), e.module, rel, "") for rel, e in self.entries.items()
+        ]
+        self.seen: set[str] = set(self.entries)
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+        self.kept: list[str] = []
+
+    def write(self, page: Page) -> None:
+        """Write one page now (atomically, and only when its text changed)."""
+        rel = page.rel_path
+        if not safe_rel(rel) or not rel.endswith(".md"):
+            raise SiteError(f"bad page path {rel!r}", path=self.out_dir)
+        if rel in self.seen:
+            raise SiteError(f"two pages for {rel!r}", path=self.out_dir)
+        self.seen.add(rel)
+        self.stubs.append(Page(page.kind, page.module, rel, ""))
+        data = page.text.encode("utf-8")
+        target = os.path.join(self.out_dir, *rel.split("/"))
+        if rel not in self.previous and not self.overwrite and os.path.exists(target):
+            try:
+                with open(target, "rb") as fh:
+                    same = fh.read() == data
+            except OSError:
+                same = False
+            if not same:
+                self.kept.append(rel)
+                return
+        changed = write_atomic(target, data)
+        (self.written if changed else self.unchanged).append(rel)
+        self.entries[rel] = ManifestEntry(
+            module=page.module,
+            kind=str(page.kind),
+            source_hash=page.source_hash,
+            sha256=_sha256(data),
+            title=page.title,
+            complete=page.complete,
+        )
+
+    def _own_pages(self) -> list[str]:
+        """Markdown files in the output folder that docgen did not write: the user's pages."""
+        ours = set(self.seen) | set(self.previous)
+        found = []
+        for folder, dirs, files in os.walk(self.out_dir):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.endswith(".md") and not name.startswith("."):
+                    rel = os.path.relpath(os.path.join(folder, name), self.out_dir)
+                    rel = rel.replace(os.sep, "/")
+                    if rel not in ours:
+                        found.append(rel)
+        return found
+
+    def finish(self) -> SiteResult:
+        """Remove stale pages, write the manifest and mkdocs.yml; report what happened."""
+        nav = build_nav(self.stubs, self.titles, self._own_pages())
+        yml_text, yml_new, warnings = plan_mkdocs_yml(
+            self.mkdocs_yml,
+            site_name=self.site_name,
+            lang=self.lang,
+            out_dir=self.out_dir,
+            nav=nav,
+            titles=self.titles,
+        )
+        removed: list[str] = []
+        for rel, entry in sorted(self.previous.items()):
+            if rel in self.seen:
+                continue
+            target = os.path.join(self.out_dir, *rel.split("/"))
+            try:
+                with open(target, "rb") as fh:
+                    current = _sha256(fh.read())
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise SiteError(f"cannot read: {exc}", path=target) from exc
+            if current != entry.sha256:
+                self.kept.append(rel)
+                continue
+            try:
+                os.unlink(target)
+            except OSError as exc:
+                raise SiteError(f"cannot remove: {exc}", path=target) from exc
+            removed.append(rel)
+            _prune_empty(os.path.dirname(target), self.out_dir)
+
+        write_atomic(
+            os.path.join(self.out_dir, MANIFEST_NAME),
+            manifest_bytes(
+                self.entries,
+                fingerprint=self.fingerprint,
+                lang=self.lang,
+                template_hash=self.template_hash,
+            ),
+        )
+        yml_changed = write_atomic(self.mkdocs_yml, yml_text.encode("utf-8"))
+        status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
+        return SiteResult(
+            written=tuple(self.written),
+            unchanged=tuple(self.unchanged),
+            removed=tuple(removed),
+            kept=tuple(sorted(self.kept)),
+            mkdocs_yml=status,
+            warnings=tuple(warnings),
+        )

@@ -1,0 +1,163 @@
+"""Writing many units with the chat model: the cache first, then concurrent requests.
+
+:class:`ModelWriter` is the write stage when an endpoint is configured. It needs every module
+before it asks (the requests of all modules share one concurrency bound), so it collects what
+extraction gives, then writes. Every unit whose cache key (its own source, its context, the prompt
+version, the model and the language) is stored costs nothing. The rest go to
+:class:`~docgen.write.chat.writer.ChatWriter` concurrently; each valid answer is stored the moment
+it arrives, so an interrupted run keeps every unit finished before the interruption and the next
+run asks only for the rest. A unit that fails for good shows its last good doc from the cache,
+else the offline writer's content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterable, Iterator, Sequence
+
+from docgen.config import Config
+from docgen.model import (
+    Doc,
+    DocSource,
+    Documented,
+    ExtractResult,
+    Failed,
+    Outcome,
+    Unit,
+    UnitContext,
+    UnitResult,
+    Usage,
+    Written,
+)
+from docgen.store.cache import Cache
+from docgen.ui.progress import Progress
+from docgen.write import model_id
+from docgen.write.chat.prompts import prompt_version
+from docgen.write.chat.writer import ChatWriter
+from docgen.write.context import contexts, doc_key
+from docgen.write.offline import OfflineWriter
+
+__all__ = ["ModelWriter"]
+
+
+class ModelWriter:
+    """The write stage with a chat model (see the module doc)."""
+
+    name = "model"
+    in_worker = None  # answers for all modules are asked together, in this process
+
+    def __init__(self, config: Config, *, cache: Cache, progress: Progress) -> None:
+        self.config = config
+        self.cache = cache
+        self.progress = progress
+        self.offline = OfflineWriter(lang=config.lang, templates=config.templates)
+
+    def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
+        parsed: list[ExtractResult] = []
+        for item in extracted:
+            if item.module is None:
+                yield Written(item.file, problem=item.problem)
+            else:
+                parsed.append(item)  # type: ignore[arg-type]
+        lang = self.config.lang
+        per_module = [list(contexts(item.module, lang=lang)) for item in parsed]  # type: ignore[arg-type]
+        written = dict(self.write_units([pair for pairs in per_module for pair in pairs]))
+        for item, pairs in zip(parsed, per_module, strict=True):
+            mine = [written[unit.uid] for unit, _ in pairs if unit.uid in written]
+            docs = {result.uid: doc for result, doc in mine if doc is not None}
+            outcomes = tuple(Outcome.of(result) for result, _ in mine)
+            yield Written(item.file, item.module, docs, outcomes)
+
+    def write_units(
+        self, units: Sequence[tuple[Unit, UnitContext]]
+    ) -> list[tuple[str, tuple[UnitResult, Doc | None]]]:
+        """Each unit's result and the doc to show for it, by uid. Ctrl-C (or SIGTERM) raises
+        KeyboardInterrupt after the units already answered are stored."""
+        config, cache = self.config, self.cache
+        model = model_id(config)
+        version = prompt_version(config.templates)
+        keys = [doc_key(u, c, prompt_version=version, model=model) for u, c in units]
+        found = {} if config.force else cache.get_docs(keys)
+        out: dict[str, tuple[UnitResult, Doc | None]] = {}
+        pending: list[tuple[Unit, UnitContext, str]] = []
+        for (unit, context), key in zip(units, keys, strict=True):
+            hit = found.get(key)
+            if hit is None:
+                pending.append((unit, context, key))
+            else:
+                out[unit.uid] = (Documented(unit.uid, hit[0], DocSource.CACHED, Usage()), hit[0])
+        self.progress.begin(len(units), cached=len(units) - len(pending))
+        try:
+            if pending:
+                for uid, done in _run(self._asking(pending)):
+                    out[uid] = done
+        finally:
+            self.progress.end()
+        return [(unit.uid, out[unit.uid]) for unit, _ in units if unit.uid in out]
+
+    async def _asking(
+        self, pending: list[tuple[Unit, UnitContext, str]]
+    ) -> list[tuple[str, tuple[UnitResult, Doc | None]]]:
+        config = self.config
+        writer = ChatWriter(
+            endpoints=config.endpoints,
+            lang=config.lang,
+            concurrency=config.concurrency,
+            timeout=config.timeout,
+            max_attempts=config.max_attempts,
+            fallback=self.offline.document,
+            progress=self.progress,
+            templates=config.templates,
+        )
+
+        async def one(unit: Unit, context: UnitContext, key: str):
+            result = await writer.write(unit, context)
+            shown: Doc | None = None
+            if isinstance(result, Documented):
+                shown = result.doc
+                if result.source is DocSource.MODEL:
+                    self.cache.put_doc(key, result.uid, result.doc, result.usage)
+            elif isinstance(result, Failed):
+                previous = self.cache.last_good_doc(result.uid)
+                shown = previous if previous is not None else result.doc
+            return result.uid, (result, shown)
+
+        async with writer:
+            return list(await asyncio.gather(*(one(*job) for job in pending)))
+
+
+def _run(coroutine):
+    """Run ``coroutine`` to its end; SIGTERM cancels it like Ctrl-C (what was stored stays) and
+    raises KeyboardInterrupt."""
+    terminated = False
+
+    async def main():
+        nonlocal terminated
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def on_sigterm() -> None:
+            nonlocal terminated
+            terminated = True
+            if task is not None:
+                task.cancel()
+
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals here: not main thread
+            previous = None
+        try:
+            return await coroutine
+        finally:
+            if previous is not None:
+                loop.remove_signal_handler(signal.SIGTERM)
+                signal.signal(signal.SIGTERM, previous)
+
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if terminated:
+            raise KeyboardInterrupt from None
+        raise
