@@ -24,7 +24,6 @@ from docgen.store.keys import template_hash
 from docgen.store.plan import check
 from docgen.ui.console import Console
 from docgen.ui.report import EXIT_ERROR, EXIT_OK
-from docgen.write import model_id
 from docgen.write.context import contexts, doc_key
 
 __all__ = ["run_build", "run_check", "run_estimate"]
@@ -84,7 +83,8 @@ def run_estimate(
     """Print what documenting ``config.paths`` with the model would cost."""
     out = out or sys.stdout
     from docgen.write.chat.estimate import estimate, estimate_tokens
-    from docgen.write.chat.prompts import PromptBuilder, prompt_version
+    from docgen.write.chat.prompts import PromptBuilder
+    from docgen.write.chat.version import prompt_version
 
     discovery = discover(config.paths, exclude=config.exclude)
     for problem in discovery.problems:
@@ -98,7 +98,7 @@ def run_estimate(
             elif extracted.problem is not None:
                 console.warn(extracted.problem)
         units = [pair for module in modules for pair in contexts(module, lang=config.lang)]
-        model = model_id(config)
+        model = config.model_id
         version = prompt_version(config.templates)
         keys_by_uid = {
             unit.uid: doc_key(unit, context, prompt_version=version, model=model)

@@ -78,6 +78,11 @@ class Config:
     def offline(self) -> bool:
         return not self.endpoints
 
+    @property
+    def model_id(self) -> str:
+        """The models a cached answer may come from (the endpoints, in order)."""
+        return ",".join(endpoint.model for endpoint in self.endpoints)
+
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 

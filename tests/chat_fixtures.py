@@ -14,9 +14,9 @@ from docgen.model import (
     ModuleInfo,
     ParamDoc,
     RaiseDoc,
+    UnitContext,
 )
 from docgen.write.chat.answer import code_params
-from docgen.model import UnitContext
 
 
 def make_module(source: str, name: str = "pkg.mod") -> ModuleInfo:

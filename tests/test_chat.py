@@ -13,11 +13,11 @@ from chat_fixtures import context_for, make_module, offline_stub
 from openai_server import FakeOpenAI, Reply, auto_answer
 
 from docgen.config import Endpoint
-from docgen.model import DocSource, Documented, Failed, FunctionDoc, ModuleDoc
-from docgen.model import UnitContext
-from docgen.write.chat.writer import ChatWriter
+from docgen.model import DocSource, Documented, Failed, FunctionDoc, ModuleDoc, UnitContext
 from docgen.write.chat.estimate import estimate_tokens
-from docgen.write.chat.prompts import PromptBuilder, prompt_version, truncate_middle
+from docgen.write.chat.prompts import PromptBuilder, truncate_middle
+from docgen.write.chat.version import prompt_version
+from docgen.write.chat.writer import ChatWriter
 
 pytestmark = pytest.mark.anyio
 

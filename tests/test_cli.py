@@ -147,6 +147,49 @@ def test_user_errors_are_one_line_exit_1(
     assert len(err.splitlines()) == 1, err
 
 
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"tpl/usage.md.j2": "# Title\n{{ modul.name }}\n"},
+            "tpl/usage.md.j2:2: template error: 'modul' is undefined",
+        ),
+        ({"tpl/reference.md.j2": "{% if %}\n"}, "tpl/reference.md.j2:1: template syntax error: "),
+        ({"tpl/i18n/ru.toml": "[ref]\ntitle = \n"}, "tpl/i18n/ru.toml:2: invalid TOML: "),
+        (
+            {"tpl/i18n/ru.toml": "[ref]\ntitle = 3\n"},
+            "tpl/i18n/ru.toml: message 'ref.title' must be text",
+        ),
+        (
+            {"pyproject.toml": "[tool.docgen]\njobs = 'x'\n"},
+            "pyproject.toml:2: [tool.docgen] jobs must be an integer, not 'x'",
+        ),
+        (
+            {"pyproject.toml": "[tool.docgen]\njob = 2\n"},
+            "pyproject.toml:2: [tool.docgen]: unknown key 'job'",
+        ),
+    ],
+)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_template_catalog_and_pyproject_errors_are_one_line(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    expected: str,
+    jobs: str,
+) -> None:
+    for i in range(10):  # enough files for the parser pool with --jobs 2
+        write(project / "src" / f"m{i}.py", f"def f{i}(x):\n    return x\n")
+    (project / "tpl").mkdir()
+    for name, text in files.items():
+        write(project / name, text)
+    assert main(["src", "--templates", "tpl", "--jobs", jobs]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    assert err[-1].startswith("docgen: error: ") and expected in err[-1], err
+    assert len([line for line in err if line.startswith("docgen: error")]) == 1
+
+
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("docgen ")

@@ -6,7 +6,6 @@ import socket
 
 import pytest
 
-from docgen.write.chat.estimate import Estimate, estimate, expected_completion_tokens
 from docgen.model import (
     Attribute,
     ClassInfo,
@@ -18,9 +17,10 @@ from docgen.model import (
     Parameter,
     ParamKind,
     Raise,
+    UnitContext,
     UnitKind,
 )
-from docgen.model import UnitContext
+from docgen.write.chat.estimate import Estimate, estimate, expected_completion_tokens
 
 
 def function(name: str, *params: str, kind=UnitKind.FUNCTION, raises=0, flow=0, returns=None):

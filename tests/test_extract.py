@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import time
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,8 @@ import docgen.extract.parse as extract
 import docgen.extract.pool as extract_pool
 from docgen.errors import ExtractError
 from docgen.extract import extract_all, extract_file, extract_source
-from docgen.store.cache import Cache
 from docgen.model import FlowKind, ModuleInfo, ParamKind, Problem, SourceFile, UnitKind
+from docgen.store.cache import Cache
 
 
 def ex(code: str, **kw) -> ModuleInfo:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-
 import textwrap
 
 import pytest

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from docgen.errors import SiteError
+from docgen.model import SourceFile
 from docgen.site import MANIFEST_NAME, read_manifest
 from docgen.store.keys import file_hash as file_sha256
 from docgen.store.plan import CheckResult, check
-from docgen.model import SourceFile
 
 
 def sha(data: bytes) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from docgen.errors import InputError
 from docgen.discover.vcs import changed_files
+from docgen.errors import InputError
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",

@@ -45,7 +45,7 @@ EXTRACT_FORMAT = 1  # bump to drop every cached parse without touching the code
 # What a stored ModuleInfo depends on, relative to the docgen package: this package, the records
 # and the shared text rules. tests/test_fingerprints.py fails when a module reachable from here
 # by import is missing.
-EXTRACTOR_SOURCES = ("extract/*.py", "model.py", "markup.py", "errors.py")
+EXTRACTOR_SOURCES = ("extract/*.py", "model/*.py", "markup.py", "errors.py")
 
 
 @cache

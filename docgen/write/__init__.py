@@ -9,12 +9,7 @@ from docgen.store.cache import Cache
 from docgen.ui.progress import Progress
 from docgen.write.base import Writer
 
-__all__ = ["Writer", "make_writer", "model_id", "writer_id"]
-
-
-def model_id(config: Config) -> str:
-    """The models a cached answer may come from (the endpoints, in order)."""
-    return ",".join(endpoint.model for endpoint in config.endpoints)
+__all__ = ["Writer", "make_writer", "writer_id"]
 
 
 def make_writer(config: Config, *, cache: Cache, progress: Progress) -> Writer:
@@ -32,6 +27,6 @@ def writer_id(config: Config) -> str:
     """What identifies the writer's output: "offline", or the models and prompt version."""
     if config.offline:
         return "offline"
-    from docgen.write.chat.prompts import prompt_version
+    from docgen.write.chat.version import prompt_version
 
-    return f"model:{model_id(config)}:{prompt_version(config.templates)}"
+    return f"model:{config.model_id}:{prompt_version(config.templates)}"

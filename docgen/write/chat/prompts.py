@@ -6,13 +6,12 @@ the unit's exact source, its module's overview, the signatures of what it calls 
 the answer must take, all kept within a token budget. Sources that do not fit lose their middle,
 replaced by a marker line, so the signature and the end of the body are always seen.
 
-:func:`prompt_version` hashes the templates and the code that makes a prompt, so the cache can tell
-when prompts changed.
+:func:`docgen.write.chat.version.prompt_version` hashes the templates and the code that makes a
+prompt, so the cache can tell when prompts changed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from functools import lru_cache
@@ -23,7 +22,6 @@ from docgen.extract.outline import outline as outline_source
 from docgen.markup import signature
 from docgen.model import ClassInfo, ModuleInfo, Unit, UnitContext
 from docgen.resources import environment, render, templates_dir
-from docgen.store.keys import tree_hash
 from docgen.write.chat.answer import (
     CLASS_SCHEMA,
     FUNCTION_SCHEMA,
@@ -36,42 +34,17 @@ from docgen.write.chat.estimate import CHARS_PER_TOKEN
 
 __all__ = [
     "DEFAULT_BUDGET",
-    "PROMPT_SOURCES",
     "PromptBuilder",
-    "prompt_version",
     "prompts_dir",
 ]
 
 DEFAULT_BUDGET = 6000  # tokens for one request's prompt
 _SCHEMAS = {"function_doc": FUNCTION_SCHEMA, "class_doc": CLASS_SCHEMA, "module_doc": MODULE_SCHEMA}
-# The code a prompt's text depends on, relative to the docgen package: this module and what it
-# imports. tests/test_fingerprints.py fails when a module reachable from here is missing.
-PROMPT_SOURCES = (
-    "write/chat/prompts.py",
-    "write/chat/answer.py",
-    "write/chat/sanitize.py",
-    "extract/outline.py",
-    "markup.py",
-    "model.py",
-    "resources.py",
-    "errors.py",
-)
 
 
 def prompts_dir() -> Path:
     """The folder holding ``<lang>/*.j2`` prompt templates."""
     return templates_dir() / "prompts"
-
-
-def prompt_version(templates: str | None = None) -> str:
-    """A hash of what makes a prompt: the code of :data:`PROMPT_SOURCES`, the bundled prompt
-    templates, and ``prompts/`` of the user's ``--templates`` folder when it has one."""
-    package = Path(__file__).resolve().parents[2]
-    roots = [prompts_dir()] + ([Path(templates) / "prompts"] if templates else [])
-    digest = hashlib.sha256(tree_hash(roots, "*.j2").encode())
-    for name in PROMPT_SOURCES:
-        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def truncate_middle(text: str, max_chars: int) -> str:

@@ -32,8 +32,7 @@ from docgen.model import (
 )
 from docgen.store.cache import Cache
 from docgen.ui.progress import Progress
-from docgen.write import model_id
-from docgen.write.chat.prompts import prompt_version
+from docgen.write.chat.version import prompt_version
 from docgen.write.chat.writer import ChatWriter
 from docgen.write.context import contexts, doc_key
 from docgen.write.offline import OfflineWriter
@@ -75,7 +74,7 @@ class ModelWriter:
         """Each unit's result and the doc to show for it, by uid. Ctrl-C (or SIGTERM) raises
         KeyboardInterrupt after the units already answered are stored."""
         config, cache = self.config, self.cache
-        model = model_id(config)
+        model = config.model_id
         version = prompt_version(config.templates)
         keys = [doc_key(u, c, prompt_version=version, model=model) for u, c in units]
         found = {} if config.force else cache.get_docs(keys)

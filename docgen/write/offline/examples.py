@@ -8,10 +8,11 @@ drops any that would not. Nothing here claims what the call does.
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import lru_cache
 
-from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, Parameter, ParamKind
+from docgen.model import ClassInfo, Example, FunctionInfo, ModuleInfo, Parameter, ParamKind
 
 _LITERALS = {
     "int": "1",
@@ -177,3 +178,26 @@ def module_example(mod: ModuleInfo) -> str:
     if classes:
         return class_example(classes[0], mod)
     return ""
+
+
+def parses(source: str) -> bool:
+    """Whether ``source`` is valid Python.
+
+    Built examples are a few one-line statements that repeat from unit to unit (``from m import
+    C``, ``c = C()``), so each line is checked on its own first, with a cache: lines that each
+    parse alone also parse together. Anything else (a block, a continued line) is parsed whole.
+    """
+    return all(_parses_whole(line) for line in source.split("\n")) or _parses_whole(source)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parses_whole(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def example_or_none(source: str) -> Example | None:
+    return Example(source) if source and parses(source) else None

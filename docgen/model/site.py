@@ -1,0 +1,130 @@
+"""Records of the render and site stages: a written module (``Written``), its pages, the home
+page's entries (``Listed``), the manifest of an output folder and a run's ``Plan``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from docgen.model.code import ModuleInfo, Problem, SourceFile
+from docgen.model.docs import Doc, Outcome
+
+__all__ = [
+    "MANIFEST_VERSION",
+    "Listed",
+    "Manifest",
+    "ManifestEntry",
+    "Page",
+    "PageKind",
+    "Plan",
+    "Written",
+]
+
+
+class PageKind(StrEnum):
+    HOME = "home"
+    REFERENCE = "reference"
+    USAGE = "usage"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One file through the write stage: its module and docs (by uid) with each unit's outcome,
+    or the problem that stopped it. ``pages`` holds the rendered pages when the writer rendered
+    them next to the parse (offline runs, in the parser workers); the render stage fills them
+    otherwise."""
+
+    file: SourceFile
+    module: ModuleInfo | None = None
+    docs: Mapping[str, Doc] = field(default_factory=dict)
+    outcomes: tuple[Outcome, ...] = ()
+    problem: Problem | None = None
+    pages: tuple[Page, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every unit documented for good: a rerun has nothing to gain."""
+        return all(o.settled for o in self.outcomes)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    kind: PageKind
+    module: str  # dotted module name ("" for the home page)
+    rel_path: str  # POSIX path under the output directory ("reference/pkg/mod.md")
+    text: str  # Markdown
+    source_hash: str = ""  # sha256 of the module file the page was made from
+    title: str = ""  # the module's title, for the home page of later partial runs
+    complete: bool = True  # False when a unit on it failed or fell back: rerun it next time
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A module as the home page lists it: name, title and page paths."""
+
+    name: str
+    title: str
+    reference: str
+    usage: str
+
+    @property
+    def uid(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """One page docgen wrote, as its manifest records it."""
+
+    module: str
+    kind: str
+    source_hash: str  # sha256 of the module's source the page was made from ("" for home)
+    sha256: str  # sha256 of the page as written
+    title: str = ""  # the module's title (reference pages)
+    complete: bool = True  # False: a unit on the page failed or fell back
+
+
+MANIFEST_VERSION = 1  # the manifest format this docgen writes and plans from
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What docgen wrote last time into one output folder, keyed by page path. ``lang`` and
+    ``template_hash`` are the settings the pages were made with ("" when not recorded)."""
+
+    version: int
+    pages: Mapping[str, ManifestEntry]
+    fingerprint: str = ""  # what else the pages depend on: docgen, templates, language, writer
+    lang: str = ""
+    template_hash: str = ""
+
+    def by_module(self) -> dict[str, dict[str, tuple[str, ManifestEntry]]]:
+        """Reference and usage pages by module, then by kind."""
+        out: dict[str, dict[str, tuple[str, ManifestEntry]]] = {}
+        for rel, entry in self.pages.items():
+            if entry.module and entry.kind in (PageKind.REFERENCE, PageKind.USAGE):
+                out.setdefault(entry.module, {})[entry.kind] = (rel, entry)
+        return out
+
+    def listed(self, modules: Iterable[str]) -> tuple[Listed, ...]:
+        """The home page's entries for ``modules`` (carried over, so not rendered this run)."""
+        pages = self.by_module()
+        out = []
+        for name in sorted(set(modules)):
+            mine = pages.get(name, {})
+            if set(mine) == {PageKind.REFERENCE, PageKind.USAGE}:
+                ref_rel, ref = mine[PageKind.REFERENCE]
+                out.append(Listed(name, ref.title, ref_rel, mine[PageKind.USAGE][0]))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a run must redo: the files to document, and the modules whose pages from the last
+    run stay as they are (unchanged, or outside ``--changed-since``)."""
+
+    todo: tuple[SourceFile, ...]
+    carry: frozenset[str]
+    fingerprint: str
+    template_hash: str
