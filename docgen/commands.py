@@ -17,7 +17,6 @@ from docgen.config import Config
 from docgen.discover import discover
 from docgen.errors import InputError, SiteError
 from docgen.extract import extract_all, quiet_gc
-from docgen.model import ExtractResult
 from docgen.site import build_site, read_manifest
 from docgen.store.cache import Cache
 from docgen.store.keys import template_hash
@@ -92,7 +91,6 @@ def run_estimate(
     with quiet_gc(), Cache(config.cache_dir) as cache:
         modules = []
         for extracted in extract_all(discovery.files, cache=cache, jobs=config.jobs):
-            assert isinstance(extracted, ExtractResult)
             if extracted.module is not None:
                 modules.append(extracted.module)
             elif extracted.problem is not None:

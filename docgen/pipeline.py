@@ -47,15 +47,16 @@ def run(config: Config, *, console: Console) -> RunReport:
     for problem in found.problems:
         console.warn(problem)
     manifest = _last_manifest(config.out, console)
+    templates = template_hash(config.templates)
     plan = make_plan(
         found.files,
         manifest,
         out_dir=config.out,
         lang=config.lang,
         fingerprint=page_fingerprint(
-            lang=config.lang, writer=writer_id(config), templates=config.templates
+            lang=config.lang, writer=writer_id(config), template_hash=templates
         ),
-        template_hash=template_hash(config.templates),
+        template_hash=templates,
         force=config.force,
         changed=changed_files(config.changed_since) if config.changed_since else None,
     )
@@ -145,8 +146,8 @@ class _Tally:
                 self.console.warn(problem)
             return
         self.outcomes.extend(written.outcomes)
-        path = {page.kind: page for page in pages}
-        reference, usage = path[PageKind.REFERENCE], path[PageKind.USAGE]
+        by_kind = {page.kind: page for page in pages}
+        reference, usage = by_kind[PageKind.REFERENCE], by_kind[PageKind.USAGE]
         self.listed.append(
             Listed(reference.module, reference.title, reference.rel_path, usage.rel_path)
         )

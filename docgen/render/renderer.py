@@ -10,7 +10,7 @@ of :mod:`docgen.render.markdown` keep text from code and writers literal.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from docgen.errors import ConfigError
@@ -47,17 +47,12 @@ HOME = "home.md.j2"
 
 
 class Renderer:
-    """Renders the reference page, the usage note and the home page of a site.
-
-    ``page_path(module, kind, is_package)`` gives each page's path (the site stage's rule);
-    it is needed by :meth:`pages` only.
-    """
+    """Renders the reference page, the usage note and the home page of a site."""
 
     def __init__(self, *, lang: str = "ru", user_templates: str | None = None):
         if user_templates and not Path(user_templates).is_dir():
             raise ConfigError("templates directory not found", path=user_templates)
         self.lang = lang
-        self.user_templates = user_templates
         self.catalog: Catalog = load_catalog(lang, [user_templates] if user_templates else [])
         user = Path(user_templates) if user_templates else None
         self.env = environment(templates_dir(), user, keep_trailing_newline=True)
@@ -94,9 +89,10 @@ class Renderer:
         entries = sorted(modules, key=lambda m: m.name)
         return self._render(HOME, modules=entries, site_name=site_name)
 
-    def pages(self, written: Written, page_path) -> tuple[Page, ...]:
+    def pages(self, written: Written, page_path: Callable[..., str]) -> tuple[Page, ...]:
         """The reference page and the usage note of one documented module (``written.pages``
-        when they were rendered already, next to the parse)."""
+        when they were rendered already, next to the parse). ``page_path(module, kind,
+        is_package=...)`` is the site stage's rule for where each page lives."""
         if written.pages or written.module is None:
             return written.pages
         module, docs = written.module, written.docs
@@ -129,7 +125,7 @@ class RenderTask:
     instead of the module and its docs. Sent to each worker once; the renderer is built there on
     first use, so a worker loads the templates once."""
 
-    def __init__(self, *, lang: str, templates: str | None, page_path) -> None:
+    def __init__(self, *, lang: str, templates: str | None, page_path: Callable[..., str]) -> None:
         self.lang = lang
         self.templates = templates
         self.page_path = page_path

@@ -82,10 +82,10 @@ def template_hash(templates: str | None) -> str:
     return tree_hash([templates_dir(), *extra])
 
 
-def page_fingerprint(*, lang: str, writer: str, templates: str | None) -> str:
+def page_fingerprint(*, lang: str, writer: str, template_hash: str) -> str:
     """A hash of everything besides the source that a page depends on: docgen's version and
     code (a changed writer or renderer makes different pages), the language, the writer
-    (``docgen.write.writer_id``) and the templates."""
+    (``docgen.write.writer_id``) and the templates (their :func:`template_hash`)."""
     code = tree_hash([Path(__file__).resolve().parents[1]], "*.py")
-    parts = [__version__, code, lang, writer, template_hash(templates)]
+    parts = [__version__, code, lang, writer, template_hash]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()

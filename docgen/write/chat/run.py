@@ -61,7 +61,7 @@ class ModelWriter:
                 parsed.append(item)  # type: ignore[arg-type]
         lang = self.config.lang
         per_module = [list(contexts(item.module, lang=lang)) for item in parsed]  # type: ignore[arg-type]
-        written = dict(self.write_units([pair for pairs in per_module for pair in pairs]))
+        written = self.write_units([pair for pairs in per_module for pair in pairs])
         for item, pairs in zip(parsed, per_module, strict=True):
             mine = [written[unit.uid] for unit, _ in pairs if unit.uid in written]
             docs = {result.uid: doc for result, doc in mine if doc is not None}
@@ -70,7 +70,7 @@ class ModelWriter:
 
     def write_units(
         self, units: Sequence[tuple[Unit, UnitContext]]
-    ) -> list[tuple[str, tuple[UnitResult, Doc | None]]]:
+    ) -> dict[str, tuple[UnitResult, Doc | None]]:
         """Each unit's result and the doc to show for it, by uid. Ctrl-C (or SIGTERM) raises
         KeyboardInterrupt after the units already answered are stored."""
         config, cache = self.config, self.cache
@@ -93,7 +93,7 @@ class ModelWriter:
                     out[uid] = done
         finally:
             self.progress.end()
-        return [(unit.uid, out[unit.uid]) for unit, _ in units if unit.uid in out]
+        return out
 
     async def _asking(
         self, pending: list[tuple[Unit, UnitContext, str]]
