@@ -15,10 +15,11 @@ import textwrap
 from collections.abc import Sequence
 from functools import lru_cache
 
-from docgen.markup import longest_run
+from docgen.markup import inline_code, longest_run
 from docgen.model import FlowKind, FlowNode
 
 __all__ = [
+    "code_span",
     "escape_prose",
     "fenced",
     "flow_rows",
@@ -62,11 +63,41 @@ _SPAN = re.compile(
 )
 
 
+# "<!", "<?" and "</" start a declaration, a processing instruction or an end tag for the raw-HTML
+# preprocessors of Python-Markdown (MkDocs) and Zensical, which read them even inside code spans
+# and crash on "<![" not followed by "CDATA[" (a regex lookbehind "(?<![\w])").
+_MARKUP_OPENER = re.compile(r"<[!?/]")
+_HTML_CODE = str.maketrans({ch: f"&#{ord(ch)};" for ch in "&<>`*_[]\\|{}~!"})
+_BLOCK_MARKS = ("#", "=", "!!!", "???")  # heading, setext rule, admonition, collapsible note
+
+
+def code_span(text: object) -> str:
+    """``text`` as inline code that every Markdown engine reads as such: a Markdown code span,
+    or, when the text holds ``<!``, ``<?`` or ``</``, an HTML ``<code>`` element whose every
+    special character is an entity (it shows the same)."""
+    body = " ".join(str(text).split())
+    return _html_code(body) if _MARKUP_OPENER.search(body) else inline_code(body)
+
+
+def _html_code(body: str) -> str:
+    return f"<code>{body.translate(_HTML_CODE)}</code>"
+
+
+def _safe_span(span: str) -> str:
+    """A code span found in prose, as :func:`code_span` would write its text."""
+    if not _MARKUP_OPENER.search(span):
+        return span
+    body = span.strip("`")
+    if len(body) > 2 and body.startswith(" ") and body.endswith(" ") and body.strip():
+        body = body[1:-1]  # the padding CommonMark strips
+    return _html_code(body)
+
+
 def _escape_line(line: str) -> str:
     """Escape one prose line, keeping its well-formed code spans as they are."""
     line = line.strip()
     prefix = ""
-    if _FENCE_LINE.match(line) or _SETEXT.match(line) or line.startswith(("#", "=")):
+    if _FENCE_LINE.match(line) or _SETEXT.match(line) or line.startswith(_BLOCK_MARKS):
         prefix, line = f"&#{ord(line[0])};", line[1:]  # an entity works in every Markdown
     elif m := _LIST_MARK.match(line):
         prefix, line = m.group(0), line[m.end() :]
@@ -76,7 +107,7 @@ def _escape_line(line: str) -> str:
     pos = 0
     for m in _SPAN.finditer(line):
         out.append(_escape_plain(line[pos : m.start()]))
-        out.append(m.group(0))
+        out.append(_safe_span(m.group(0)))
         pos = m.end()
     out.append(_escape_plain(line[pos:]))
     return "".join(out)
@@ -191,9 +222,16 @@ def flow_rows(
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
+# control characters (C0 but tab and line breaks, DEL, C1) and the bidirectional overrides and
+# isolates that can make shown code read differently from what it is ("Trojan Source")
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def tidy(markdown: str) -> str:
     """Collapse runs of blank lines and strip trailing spaces outside fenced blocks; end with one
-    newline. Fenced content is left byte for byte."""
+    newline; remove control characters and bidirectional overrides everywhere. Fenced content is
+    otherwise left byte for byte."""
+    markdown = _INVISIBLE.sub("", markdown)
     out: list[str] = []
     keep = out.append
     fence = ""

@@ -29,6 +29,7 @@ from docgen.model import (
     Written,
 )
 from docgen.render.markdown import (
+    code_span,
     escape_prose,
     fenced,
     flow_rows,
@@ -58,7 +59,7 @@ class Renderer:
         self.env = environment(templates_dir(), user, keep_trailing_newline=True)
         self.env.filters.update(
             md=escape_prose,
-            code=inline_code,
+            code=code_span,
             fence=fenced,
             oneline=one_line,
             pystr=py_string_body,
