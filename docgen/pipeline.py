@@ -26,6 +26,7 @@ from docgen.model import (
     PageKind,
     Plan,
     Problem,
+    SkippedEntry,
     Written,
 )
 from docgen.render import Renderer, RenderTask
@@ -77,7 +78,8 @@ def run(config: Config, *, console: Console) -> RunReport:
     )
     if config.offline:
         console.info("No model endpoint configured: the built-in offline writer is used.")
-    tally = _Tally(console)
+    tally = _Tally(console, site)
+    tally.carried(manifest, plan)
     with quiet_gc(), Cache(config.cache_dir) as cache:
         writer = make_writer(config, cache=cache, progress=console)
         then = None
@@ -94,6 +96,7 @@ def run(config: Config, *, console: Console) -> RunReport:
                     site.write(page)
                 tally.add(written, pages)
         except KeyboardInterrupt:
+            site.abandon()  # the journal tells the next run which pages are docgen's
             return tally.report(config, found, plan, started, interrupted=True)
 
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
@@ -126,24 +129,41 @@ class _WriteAndRender:
         return self.render(self.write(extracted))
 
 
-_QUIET = (EMPTY_FILE, ONLY_COMMENTS)  # an empty __init__.py only marks a package
+_NOTHING_TO_DOCUMENT = (EMPTY_FILE, ONLY_COMMENTS)  # information, not a problem
 
 
 class _Tally:
-    """What the report needs, gathered as modules come: outcomes, problems, modules listed."""
+    """What the report needs, gathered as modules come: outcomes, problems, modules listed.
+    A file that gives no page is recorded with the site, so ``check`` and the next run know."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, site: SiteWriter) -> None:
         self.console = console
+        self.site = site
         self.outcomes: list[Outcome] = []
         self.problems: list[Problem] = []
         self.listed: list[Listed] = []
 
+    def carried(self, manifest: Manifest | None, plan: Plan) -> None:
+        """The problems of unchanged files, from the last run: still problems, not re-read."""
+        for module, entry in sorted(manifest.skipped.items()) if manifest else ():
+            if module in plan.carry and not entry.quiet:
+                self.problems.append(entry.problem)
+                self.console.warn(f"{entry.problem} (unchanged since the last run)")
+
     def add(self, written: Written, pages: tuple[Page, ...]) -> None:
         problem = written.problem
         if problem is not None:
-            if not (written.file.is_package and problem.reason in _QUIET):
+            quiet = problem.reason in _NOTHING_TO_DOCUMENT
+            if quiet and not written.file.is_package:  # an empty __init__.py marks a package
+                self.console.info(f"{problem}: skipped")
+            elif not quiet:
                 self.problems.append(problem)
                 self.console.warn(problem)
+            if written.source_hash:
+                entry = SkippedEntry(
+                    written.source_hash, problem.path, problem.line, problem.reason, quiet
+                )
+                self.site.skip(written.file.module, entry)
             return
         self.outcomes.extend(written.outcomes)
         by_kind = {page.kind: page for page in pages}

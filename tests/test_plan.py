@@ -138,13 +138,17 @@ def test_file_sha256(tmp_path: Path) -> None:
     assert file_sha256(str(tmp_path / "missing.py")) is None
 
 
-def test_an_empty_package_init_needs_no_pages(tmp_path) -> None:
+def test_a_file_the_run_skipped_is_up_to_date_until_it_changes(tmp_path) -> None:
     init = tmp_path / "pkg" / "__init__.py"
     init.parent.mkdir()
     init.write_text("# only a marker\n\n", encoding="utf-8")
     files = [SourceFile(str(init), "pkg/__init__.py", "pkg", True)]
-    result = run(files, tmp_path / "docs", template_hash="t")
-    assert result.ok
+    assert run(files, tmp_path / "docs", template_hash="t").missing == ("pkg",)  # no run yet
+    skipped = {"source_hash": sha(init.read_bytes()), "path": "pkg/__init__.py", "line": None,
+               "reason": "only comments, nothing to document", "quiet": True}  # fmt: skip
+    (tmp_path / "docs").mkdir()
+    write_manifest(tmp_path / "docs", {"version": 1, "pages": {}, "skipped": {"pkg": skipped}})
+    assert run(files, tmp_path / "docs", template_hash="t").ok
     init.write_text("X = 1\n", encoding="utf-8")
-    result = run(files, tmp_path / "docs", template_hash="t")
-    assert result.missing == ("pkg",)
+    assert run(files, tmp_path / "docs", template_hash="t").stale == ("pkg",)
+    assert run([], tmp_path / "docs", template_hash="t").orphaned == ("pkg",)

@@ -87,3 +87,113 @@ def test_real_html_and_email_code_builds(project: Path) -> None:
     assert main([str(stdlib / "html"), str(stdlib / "_markupbase.py"), "-q"]) == 0
     render_all(project / "mkdocs.yml")
     assert main(["check", str(stdlib / "html"), str(stdlib / "_markupbase.py")]) == 0
+
+
+ODD_FILES = {
+    "odd/__init__.py": "# only marks the package\n",
+    "odd/comments.py": "# a comment\n\n   # another, indented\n",
+    "odd/empty.py": "",
+    "odd/bom.py": "\ufeff# a comment after a byte order mark\n",
+    "odd/broken.py": "def f(:\n    pass\n",
+    "odd/nul.py": "x = 1\n\x00\n",
+    "odd/fine.py": '"""A module."""\n\n\ndef g(x):\n    return x\n',
+}
+
+
+def odd_tree(root: Path) -> Path:
+    for rel, text in ODD_FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    return root / "odd"
+
+
+@pytest.mark.parametrize("tree", ["odd", "fixtures", "example"])
+def test_check_agrees_with_the_run(
+    project: Path, capsys: pytest.CaptureFixture[str], tree: str
+) -> None:
+    root = Path(__file__).resolve().parents[1]
+    target = {
+        "odd": lambda: odd_tree(project),
+        "fixtures": lambda: root / "tests" / "fixtures",
+        "example": lambda: root / "examples" / "chatbot",
+    }[tree]()
+    assert main([str(target)]) == 0
+    assert main(["check", str(target)]) == 0, capsys.readouterr().out
+
+
+def test_skipped_files_are_information_and_bad_ones_stay_problems(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd = odd_tree(project)
+    assert main([str(odd), "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "odd/comments.py: only comments, nothing to document: skipped" in err
+    assert "odd/__init__.py" not in err  # a package marker: nothing to say
+    assert "odd/broken.py:1: syntax error" in err
+    # a rerun reads none of the files again, yet still names the bad ones
+    import docgen.extract as extract
+
+    def no_parse(file):
+        raise AssertionError(f"parsed {file.path} again")
+
+    real_extract = extract.extract_file
+    monkeypatch.setattr(extract, "extract_file", no_parse)
+    assert main([str(odd), "--jobs", "1", "--strict"]) == 1  # broken.py and nul.py: problems
+    err = capsys.readouterr().err
+    assert "odd/broken.py:1: syntax error" in err and "(unchanged since the last run)" in err
+    assert "comments.py" not in err
+    # with only files that hold nothing to document, --strict passes
+    for name in ("broken.py", "nul.py"):
+        (odd / name).unlink()
+    monkeypatch.setattr(extract, "extract_file", real_extract)
+    assert main([str(odd), "--strict"]) == 0
+    assert main(["check", str(odd)]) == 0
+
+
+def test_an_interrupted_run_keeps_its_bookkeeping(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = project / "src"
+    src.mkdir()
+    for i in range(6):
+        (src / f"m{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n", encoding="utf-8")
+    from docgen.site.writer import SiteWriter
+
+    real_write = SiteWriter.write
+    calls = []
+
+    def write_then_stop(self, page):
+        calls.append(page.rel_path)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        real_write(self, page)
+
+    monkeypatch.setattr(SiteWriter, "write", write_then_stop)
+    assert main(["src", "--jobs", "1"]) == 130
+    monkeypatch.setattr(SiteWriter, "write", real_write)
+    written = sorted(p for p in (project / "docs").rglob("*.md"))
+    assert len(written) == 4 and (project / "docs" / ".docgen-manifest.json.journal").exists()
+    capsys.readouterr()
+    assert main(["src", "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "not docgen's page" not in err
+    assert not (project / "docs" / ".docgen-manifest.json.journal").exists()
+    assert main(["check", "src"]) == 0
+
+
+def test_stale_temporary_files_are_removed(project: Path) -> None:
+    import os
+    import time
+
+    src = project / "src"
+    src.mkdir()
+    (src / "m.py").write_text("X = 1\n", encoding="utf-8")
+    folder = project / "docs" / "reference"
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".docgen-0123456789ab.tmp", folder / ".docgen-ba9876543210.tmp"
+    old.write_text("torn")
+    fresh.write_text("another run's, in flight")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    assert main(["src"]) == 0
+    assert not old.exists() and fresh.exists()

@@ -112,7 +112,7 @@ def extract_all(
         if module is None:
             todo.append(file)
             continue
-        result = ExtractResult(file, module)
+        result = ExtractResult(file, module, source_hash=module.source_hash)
         yield then(result) if then else result
     for key, blob, result in pool.run(todo, _Parse(mark, then), jobs=jobs):
         if blob:

@@ -90,26 +90,28 @@ def extract_file(file: SourceFile) -> ExtractResult:
     try:
         with open(file.path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:
+                handle.seek(0)
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                reason = f"file too large (over {MAX_BYTES} bytes), probably generated"
+                return ExtractResult(file, None, Problem(file.rel_path, None, reason), digest)
     except OSError as err:
-        return ExtractResult(
-            file, None, Problem(file.rel_path, None, f"cannot read the file: {err.strerror or err}")
-        )
-    if len(raw) > MAX_BYTES:
-        reason = f"file too large (over {MAX_BYTES} bytes), probably generated"
+        reason = f"cannot read the file: {err.strerror or err}"
         return ExtractResult(file, None, Problem(file.rel_path, None, reason))
+    digest = hashlib.sha256(raw).hexdigest()
     try:
         info = extract_source(
             raw, module=file.module, path=file.rel_path, is_package=file.is_package
         )
     except ExtractError as err:
-        return ExtractResult(file, None, err.problem)
+        return ExtractResult(file, None, err.problem, digest)
     except (RecursionError, MemoryError) as err:
         reason = f"too deeply nested to analyse ({type(err).__name__})"
-        return ExtractResult(file, None, Problem(file.rel_path, None, reason))
+        return ExtractResult(file, None, Problem(file.rel_path, None, reason), digest)
     except Exception as err:  # a bug here must not stop the run: report it for this file
         reason = f"internal error while extracting: {type(err).__name__}: {err}"
-        return ExtractResult(file, None, Problem(file.rel_path, None, reason))
-    return ExtractResult(file, info)
+        return ExtractResult(file, None, Problem(file.rel_path, None, reason), digest)
+    return ExtractResult(file, info, source_hash=digest)
 
 
 # --------------------------------------------------------------------------------------------

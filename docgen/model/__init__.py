@@ -72,6 +72,7 @@ from docgen.model.site import (
     Page,
     PageKind,
     Plan,
+    SkippedEntry,
     Written,
 )
 
@@ -142,6 +143,7 @@ __all__ = [
     "Raise",
     "RaiseDoc",
     "Skipped",
+    "SkippedEntry",
     "SourceFile",
     "Unit",
     "UnitContext",

@@ -313,8 +313,10 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class ExtractResult:
-    """What extracting one file gave: a module, or the problem that stopped it."""
+    """What extracting one file gave: a module, or the problem that stopped it, and the sha256
+    of the bytes read ("" when the file could not be read)."""
 
     file: SourceFile
     module: ModuleInfo | None
     problem: Problem | None = None
+    source_hash: str = ""

@@ -18,6 +18,7 @@ __all__ = [
     "Page",
     "PageKind",
     "Plan",
+    "SkippedEntry",
     "Written",
 ]
 
@@ -41,6 +42,7 @@ class Written:
     outcomes: tuple[Outcome, ...] = ()
     problem: Problem | None = None
     pages: tuple[Page, ...] = ()
+    source_hash: str = ""  # of the bytes extracted, for a file that gave a problem
 
     @property
     def complete(self) -> bool:
@@ -85,6 +87,23 @@ class ManifestEntry:
     complete: bool = True  # False: a unit on the page failed or fell back
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedEntry:
+    """A file the last run made no page for, and why: its problem (a syntax error, a file too
+    large) or that it holds nothing to document (``quiet``: empty or only comments). Recorded
+    with the hash of the bytes read, so an unchanged file is neither parsed again nor missing."""
+
+    source_hash: str
+    path: str
+    line: int | None
+    reason: str
+    quiet: bool = False
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.path, self.line, self.reason)
+
+
 MANIFEST_VERSION = 1  # the manifest format this docgen writes and plans from
 
 
@@ -98,6 +117,7 @@ class Manifest:
     fingerprint: str = ""  # what else the pages depend on: docgen, templates, language, writer
     lang: str = ""
     template_hash: str = ""
+    skipped: Mapping[str, SkippedEntry] = field(default_factory=dict)  # by module
 
     def by_module(self) -> dict[str, dict[str, tuple[str, ManifestEntry]]]:
         """Reference and usage pages by module, then by kind."""

@@ -11,18 +11,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from docgen.errors import SiteError
-from docgen.model import Manifest, ManifestEntry, Page, PageKind
-from docgen.site.manifest import MANIFEST_NAME, manifest_bytes
+from docgen.model import Manifest, ManifestEntry, Page, PageKind, SkippedEntry
+from docgen.site.manifest import MANIFEST_NAME, Journal, manifest_bytes
 from docgen.site.mkdocs import build_nav, plan_mkdocs_yml
 from docgen.site.paths import safe_rel
 
-__all__ = ["SiteResult", "SiteWriter", "write_atomic"]
+__all__ = ["SiteResult", "SiteWriter", "remove_stale_temporaries", "write_atomic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,26 @@ def write_atomic(path: str, data: bytes) -> bool:
             os.unlink(tmp)
         raise SiteError(f"cannot write: {exc}", path=path) from exc
     return True
+
+
+_TEMPORARY = re.compile(r"\.docgen-[0-9a-f]{12}\.tmp")
+STALE_TEMPORARY_SECONDS = 60.0  # younger ones may belong to a run going on beside this one
+
+
+def remove_stale_temporaries(out_dir: str) -> int:
+    """Remove what an interrupted write left behind (``.docgen-<hex>.tmp``, see
+    :func:`write_atomic`) under ``out_dir``; returns how many."""
+    removed = 0
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for folder, _dirs, files in os.walk(out_dir):
+        for name in files:
+            if _TEMPORARY.fullmatch(name):
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+    return removed
 
 
 def _prune_empty(folder: str, stop: str) -> None:
@@ -131,6 +153,13 @@ class SiteWriter:
         self.entries: dict[str, ManifestEntry] = {
             rel: entry for rel, entry in self.previous.items() if entry.module in carry
         }
+        self.skipped: dict[str, SkippedEntry] = {
+            module: entry
+            for module, entry in (previous.skipped.items() if previous else ())
+            if module in carry
+        }
+        remove_stale_temporaries(out_dir)
+        self.journal = Journal(out_dir)
         self.stubs: list[Page] = [
             Page(PageKind(e.kind), e.module, rel, "") for rel, e in self.entries.items()
         ]
@@ -161,7 +190,7 @@ class SiteWriter:
                 return
         changed = write_atomic(target, data)
         (self.written if changed else self.unchanged).append(rel)
-        self.entries[rel] = ManifestEntry(
+        entry = ManifestEntry(
             module=page.module,
             kind=str(page.kind),
             source_hash=page.source_hash,
@@ -169,6 +198,17 @@ class SiteWriter:
             title=page.title,
             complete=page.complete,
         )
+        self.entries[rel] = entry
+        self.journal.page(rel, entry)
+
+    def skip(self, module: str, entry: SkippedEntry) -> None:
+        """Record a file this run made no page for (so ``check`` and the next run know it)."""
+        self.skipped[module] = entry
+        self.journal.skipped(module, entry)
+
+    def abandon(self) -> None:
+        """The run was interrupted: keep the journal for the next run, write nothing else."""
+        self.journal.close(remove=False)
 
     def _own_pages(self) -> list[str]:
         """Markdown files in the output folder that docgen did not write: the user's pages."""
@@ -224,8 +264,10 @@ class SiteWriter:
                 fingerprint=self.fingerprint,
                 lang=self.lang,
                 template_hash=self.template_hash,
+                skipped=self.skipped,
             ),
         )
+        self.journal.close(remove=True)
         yml_changed = write_atomic(self.mkdocs_yml, yml_text.encode("utf-8"))
         status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
         return SiteResult(

@@ -53,16 +53,6 @@ class CheckResult:
         return not (self.stale or self.missing or self.orphaned)
 
 
-def _marks_package_only(path: str) -> bool:
-    """An ``__init__.py`` that is empty or only comments: docgen makes no page for it."""
-    try:
-        with open(path, "rb") as fh:
-            lines = fh.read(65536).splitlines()
-    except OSError:
-        return False
-    return all(not line.strip() or line.lstrip().startswith(b"#") for line in lines)
-
-
 def check(
     files: Sequence[SourceFile],
     manifest: Manifest | None,
@@ -71,8 +61,10 @@ def check(
     lang: str,
     template_hash: str,
 ) -> CheckResult:
-    """Compare ``files`` with the pages ``manifest`` records in ``out_dir`` (see module doc)."""
-    modules = {f.module: f for f in files if not (f.is_package and _marks_package_only(f.path))}
+    """Compare ``files`` with the pages ``manifest`` records in ``out_dir`` (see module doc).
+    A file the run made no page for (a problem, or nothing to document) is up to date while
+    its bytes are the ones the run read."""
+    modules = {f.module: f for f in files}
     if manifest is None:
         return _result({m: NO_PAGES for m in modules}, {}, {})
     settings_ok = (
@@ -85,6 +77,11 @@ def check(
     missing: dict[str, str] = {}
     for module, source in modules.items():
         pages = pages_of.get(module)
+        skipped = manifest.skipped.get(module)
+        if not pages and skipped is not None:
+            if skipped.source_hash != file_hash(source.path):
+                stale[module] = SOURCE_CHANGED
+            continue
         if not pages:
             missing[module] = NO_PAGES
             continue
@@ -103,7 +100,7 @@ def check(
                 break
         if reason is not None:
             stale[module] = reason
-    orphaned = {m: NOT_IN_SOURCES for m in pages_of if m not in modules}
+    orphaned = {m: NOT_IN_SOURCES for m in [*pages_of, *manifest.skipped] if m not in modules}
     return _result(missing, stale, orphaned)
 
 
@@ -136,6 +133,8 @@ def plan(
     they have pages and left out when they have none. ``force`` carries nothing.
     """
     pages = manifest.by_module() if manifest else {}
+    if manifest is not None:  # a file with no page is carried like one with pages
+        pages.update({m: {} for m in manifest.skipped if m not in pages})
     selected = [f for f in files if changed is None or os.path.realpath(f.path) in changed]
     outside = {f.module for f in files if f not in selected and f.module in pages}
     if force or manifest is None or manifest.fingerprint != fingerprint:

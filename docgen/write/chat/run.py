@@ -56,7 +56,7 @@ class ModelWriter:
         parsed: list[ExtractResult] = []
         for item in extracted:
             if item.module is None:
-                yield Written(item.file, problem=item.problem)
+                yield Written(item.file, problem=item.problem, source_hash=item.source_hash)
             else:
                 parsed.append(item)  # type: ignore[arg-type]
         lang = self.config.lang

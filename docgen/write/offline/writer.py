@@ -66,7 +66,9 @@ class OfflineWriter(ModuleDocs):
         """Document every unit of one extracted module."""
         module = extracted.module
         if module is None:
-            return Written(extracted.file, problem=extracted.problem)
+            return Written(
+                extracted.file, problem=extracted.problem, source_hash=extracted.source_hash
+            )
         docs: dict[str, Doc] = {}
         for unit, context in contexts(module, lang=self.lang):
             docs[unit.uid] = self.document(unit, context)
