@@ -54,6 +54,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--exclude", metavar="GLOB", action="append", default=[], help="skip paths (repeatable)"
     )
     parser.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: cores)")
+    parser.add_argument(
+        "--parse-timeout", type=float, metavar="SECONDS", help="limit per file (default: 60)"
+    )
+    parser.add_argument(
+        "--parse-memory", type=int, metavar="MIB", help="limit per parser process (3072; 0: none)"
+    )
     parser.add_argument("--mkdocs-yml", metavar="PATH", help="MkDocs config (default: mkdocs.yml)")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: .docgen)")
     endpoint = parser.add_argument_group("model endpoint (none configured: the offline writer)")

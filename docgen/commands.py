@@ -90,7 +90,14 @@ def run_estimate(
         console.warn(problem)
     with quiet_gc(), Cache(config.cache_dir) as cache:
         modules = []
-        for extracted in extract_all(discovery.files, cache=cache, jobs=config.jobs):
+        extracted_all = extract_all(
+            discovery.files,
+            cache=cache,
+            jobs=config.jobs,
+            timeout=config.parse_timeout,
+            memory=config.parse_memory * 1024**2,
+        )
+        for extracted in extracted_all:
             if extracted.module is not None:
                 modules.append(extracted.module)
             elif extracted.problem is not None:

@@ -72,6 +72,8 @@ class Config:
     mkdocs_yml: str = "mkdocs.yml"
     cache_dir: str = ".docgen"
     jobs: int = 0  # extraction processes; 0 = one per core
+    parse_timeout: float = 60.0  # seconds the parser may spend on one file
+    parse_memory: int = 3072  # MiB a parser worker may allocate (0: no limit)
     site_name: str = ""
 
     @property
@@ -106,6 +108,8 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "mkdocs_yml": (str,),
     "site_name": (str,),
     "jobs": (int,),
+    "parse_timeout": (int, float),
+    "parse_memory": (int,),
 }
 _TYPE_WORDS = {str: "a string", list: "a list", bool: "true or false", int: "an integer",
                float: "a number"}  # fmt: skip
@@ -248,6 +252,14 @@ def build_config(
     timeout = float(_pick(flags.get("timeout"), None, pyproject.get("timeout"), 120.0))
     if timeout <= 0:
         raise ConfigError("--timeout must be positive")
+    parse_timeout = float(
+        _pick(flags.get("parse_timeout"), None, pyproject.get("parse_timeout"), 60.0)
+    )
+    if parse_timeout <= 0:
+        raise ConfigError("--parse-timeout must be positive")
+    parse_memory = int(_pick(flags.get("parse_memory"), None, pyproject.get("parse_memory"), 3072))
+    if parse_memory < 0:
+        raise ConfigError("--parse-memory must be 0 (no limit) or more")
     return Config(
         paths=tuple(flags.get("paths") or ()),
         out=_pick(flags.get("out"), None, pyproject.get("out"), "docs"),
@@ -273,5 +285,7 @@ def build_config(
         mkdocs_yml=_pick(flags.get("mkdocs_yml"), None, pyproject.get("mkdocs_yml"), "mkdocs.yml"),
         cache_dir=_pick(flags.get("cache_dir"), None, pyproject.get("cache_dir"), ".docgen"),
         jobs=int(_pick(flags.get("jobs"), None, pyproject.get("jobs"), 0)),
+        parse_timeout=parse_timeout,
+        parse_memory=parse_memory,
         site_name=_pick(flags.get("site_name"), None, pyproject.get("site_name"), ""),
     )

@@ -11,9 +11,10 @@ import re
 
 from docgen.model import FunctionInfo, ParamKind
 
-__all__ = ["inline_code", "longest_run", "one_line", "signature"]
+__all__ = ["inline_code", "longest_run", "one_line", "signature", "text_value"]
 
 _SPACES = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _STARS = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}
 
 
@@ -25,6 +26,12 @@ def one_line(text: object, width: int = 0) -> str:
         body = _SPACES.sub(" ", body)
     body = body.strip()
     return body if not width or len(body) <= width else body[: width - 1].rstrip() + "…"
+
+
+def text_value(value: str) -> str:
+    """A string value from code or from a model, fit to be text: lone surrogates (a docstring's
+    ``"\\ud800"`` escape, a JSON ``"\\udcff"``) become U+FFFD, since no file can hold them."""
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
 
 
 def longest_run(text: str, char: str = "`") -> int:

@@ -47,6 +47,8 @@ def run(config: Config, *, console: Console) -> RunReport:
     found = discover(config.paths, exclude=config.exclude)
     for problem in found.problems:
         console.warn(problem)
+    for note in found.notes:
+        console.info(note)
     manifest = _last_manifest(config.out, console)
     templates = template_hash(config.templates)
     plan = make_plan(
@@ -87,7 +89,13 @@ def run(config: Config, *, console: Console) -> RunReport:
             render = RenderTask(lang=config.lang, templates=config.templates, page_path=page_path)
             then = _WriteAndRender(writer.in_worker, render)
         extracted = extract_all(
-            plan.todo, cache=cache, jobs=config.jobs, then=then, force=config.force
+            plan.todo,
+            cache=cache,
+            jobs=config.jobs,
+            then=then,
+            force=config.force,
+            timeout=config.parse_timeout,
+            memory=config.parse_memory * 1024**2,
         )
         try:
             for written in writer.write(extracted):
@@ -188,7 +196,7 @@ class _Tally:
             files=len(found.files),
             modules=len(self.listed),
             modules_skipped=len(plan.carry),
-            pages_written=site.written if site else (),
+            pages_written=site.written if site else tuple(self.site.written),
             pages_removed=site.removed if site else (),
             wall_seconds=time.perf_counter() - started,
             writer="offline" if config.offline else "model",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import textwrap
 import time
 from pathlib import Path
@@ -451,7 +452,9 @@ def _tree(tmp_path: Path, count: int = 12) -> list[SourceFile]:
 
 def test_pool_matches_in_process(tmp_path):
     files = _tree(tmp_path)
-    serial = list(extract_pool.run(files, extract_file, jobs=1))
+    serial = sorted(
+        extract_pool.run(files, extract_file, jobs=1), key=lambda r: files.index(r.file)
+    )
     pooled = sorted(
         extract_pool.run(files, extract_file, jobs=2), key=lambda r: files.index(r.file)
     )
@@ -489,19 +492,53 @@ class _Counting:
         return result
 
 
-def _crash(chunk):
-    os._exit(3)
+class _Hostile:
+    """A task that crashes its worker on mod3, hangs on mod7 and allocates without end on mod9."""
+
+    def __call__(self, file: SourceFile) -> str:
+        if file.module == "mod3":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if file.module == "mod7":
+            time.sleep(3600)
+        if file.module == "mod9":
+            hoard = []
+            while True:
+                hoard.append(bytearray(64 * 1024 * 1024))
+        return file.module
 
 
-@pytest.mark.skipif(os.name != "posix", reason="relies on fork inheriting the patch")
-def test_extract_all_survives_a_broken_worker(tmp_path, monkeypatch):
+def _failed(file: SourceFile, reason: str) -> str:
+    return f"{file.module}: {reason}"
+
+
+def test_a_crash_a_hang_and_a_memory_hog_cost_one_line_each(tmp_path):
     files = _tree(tmp_path)
-    monkeypatch.setattr(extract_pool, "_run_chunk", _crash)
-    monkeypatch.setattr(
-        extract_pool, "_context", lambda: __import__("multiprocessing").get_context("fork")
+    started = time.monotonic()
+    results = set(
+        extract_pool.run(
+            files, _Hostile(), on_failure=_failed, jobs=2, timeout=2.0, memory=512 * 1024**2
+        )
     )
-    results = list(extract_pool.run(files, extract_file, jobs=2))
-    assert sorted(r.file.module for r in results) == sorted(f.module for f in files)
+    assert time.monotonic() - started < 30
+    assert "mod3: the parser crashed (SIGSEGV)" in results
+    assert "mod7: the parser took longer than 2 s" in results
+    assert "mod9: the parser ran out of memory" in results
+    assert {r for r in results if ":" not in r} == {f.module for f in files} - {
+        "mod3",
+        "mod7",
+        "mod9",
+    }
+
+
+def _raise_on_mod2(file: SourceFile) -> str:
+    if file.module == "mod2":
+        raise LookupError("a bug in the task")
+    return file.module
+
+
+def test_an_exception_in_the_task_ends_the_run_here(tmp_path):
+    with pytest.raises(LookupError, match="a bug in the task"):
+        list(extract_pool.run(_tree(tmp_path), _raise_on_mod2, jobs=2))
 
 
 def test_plan_chunks_puts_big_files_first(tmp_path):

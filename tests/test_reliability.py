@@ -197,3 +197,154 @@ def test_stale_temporary_files_are_removed(project: Path) -> None:
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     assert main(["src"]) == 0
     assert not old.exists() and fresh.exists()
+
+
+CRASHES_LIBCST = "x = (a\n" + "".join(" and a\n" for _ in range(10_000)) + ")\n"  # ast: fine
+
+
+def test_parser_crash_hang_and_depth_are_one_line_each(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = project / "src"
+    src.mkdir()
+    (src / "crash.py").write_text(CRASHES_LIBCST, encoding="utf-8")
+    (src / "deep.py").write_text("x = " + "+".join(["1"] * 10_000) + "\n", encoding="utf-8")
+    (src / "parens.py").write_text("x = " + "(" * 1500 + "1" + ")" * 1500 + "\n")
+    (src / "wide.py").write_text("x = [" + "1, " * 30_000 + "]\n", encoding="utf-8")
+    for i in range(4):
+        (src / f"ok{i}.py").write_text(f"def f{i}(x):\n    return x\n", encoding="utf-8")
+    assert main(["src", "--jobs", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "src/crash.py: the parser crashed (SIGSEGV)" in err
+    assert "src/deep.py: too deeply nested: Python cannot compile it either" in err
+    assert "src/parens.py:1: syntax error: too many nested parentheses" in err
+    assert "src/wide.py: a line of 90007 bytes (limit 50000)" in err
+    assert "Traceback" not in err
+    assert len(list((project / "docs" / "reference").glob("ok*.md"))) == 4
+    assert main(["check", "src"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "line"),
+    [
+        ("tok.py", b"x = 1\n" * 7 + b's = "abc\n', "tok.py:8: syntax error: unterminated string"),
+        ("u16.py", "x = 1\n".encode("utf-16"), "u16.py: UTF-16 is not supported"),
+        ("u16be.py", "x = 1\ny = 2\n".encode("utf-16-be"), "u16be.py: UTF-16 is not supported"),
+        ("u32.py", "x = 1\n".encode("utf-32"), "u32.py: UTF-32 is not supported"),
+        (
+            "cst.py",
+            b"def f(pars): pass\n(pars): bool = True\n",
+            "cst.py:2: libcst cannot parse this (valid Python)",
+        ),
+    ],
+)
+def test_input_problems_are_one_correct_line(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, line: str
+) -> None:
+    (project / name).write_bytes(data)
+    (project / "fine.py").write_text("X = 1\n", encoding="utf-8")
+    assert main([name, "fine.py", "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert line in err, err
+    assert "Traceback" not in err
+
+
+def test_surrogates_in_docstrings_are_replaced(project: Path) -> None:
+    (project / "sur.py").write_text(
+        '"""Doc \\ud800 here."""\n\ndef f():\n    """Bad \\udcff."""\n    raise ValueError("\\ud83d")\n',
+        encoding="utf-8",
+    )
+    assert main(["sur.py"]) == 0
+    page = (project / "docs" / "reference" / "sur.md").read_text(encoding="utf-8")
+    assert "Doc \ufffd here" in page and "Bad \ufffd" in page
+    assert main(["check", "sur.py"]) == 0
+
+
+def test_fifos_and_stubs_are_skipped_with_a_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    pkg = project / "pkg"
+    pkg.mkdir()
+    (pkg / "mod.py").write_text("X = 1\n", encoding="utf-8")
+    (pkg / "mod.pyi").write_text("X: int\n", encoding="utf-8")
+    os.mkfifo(pkg / "pipe.py")
+    os.mkfifo(project / "given.py")
+    assert main(["pkg", "given.py"]) == 0  # a FIFO is never opened: no hang
+    err = capsys.readouterr().err
+    assert "pkg/pipe.py: not a regular file (a FIFO, socket or device): skipped" in err
+    assert "given.py: not a regular file" in err
+    assert "1 stub file(s) (.pyi, such as pkg/mod.pyi) skipped" in err
+
+
+def test_a_file_edited_during_the_run_is_documented_as_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import docgen.extract as extract
+
+    (project / "m.py").write_text("def before():\n    pass\n", encoding="utf-8")
+    real = extract.extract_file
+
+    def edit_then_read(file):  # the run hashed the file; it changes before the parse
+        (project / "m.py").write_text("def after():\n    pass\n", encoding="utf-8")
+        return real(file)
+
+    monkeypatch.setattr(extract, "extract_file", edit_then_read)
+    assert main(["m.py", "--jobs", "1"]) == 0
+    monkeypatch.setattr(extract, "extract_file", real)
+    assert "`after`" in (project / "docs" / "reference" / "m.md").read_text(encoding="utf-8")
+    assert main(["check", "m.py"]) == 0  # the page is what the file holds now
+    # back to the bytes the run hashed first: their parse was never stored, so no stale page
+    (project / "m.py").write_text("def before():\n    pass\n", encoding="utf-8")
+    assert main(["m.py"]) == 0
+    assert "`before`" in (project / "docs" / "reference" / "m.md").read_text(encoding="utf-8")
+
+
+SLOW_RUN = """
+import sys, time
+sys.path.insert(0, {root!r})
+import docgen.extract as extract
+real = extract.extract_file
+def slow(file):
+    if "slow" in file.path:
+        print("parsing the slow file", file=sys.stderr, flush=True)
+        time.sleep(600)  # a parser that hangs
+    return real(file)
+extract.extract_file = slow
+from docgen.cli import main
+sys.exit(main(["src", "--jobs", "2"]))
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_an_interrupt_during_a_slow_file_stops_the_run_at_once(project: Path, signum: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = project / "src"
+    src.mkdir()
+    (src / "slow.py").write_text("X = 1\n" * 2000, encoding="utf-8")  # the biggest: parsed first
+    for i in range(8):
+        (src / f"m{i}.py").write_text(f"def f{i}(x):\n    return x\n", encoding="utf-8")
+    root = str(Path(__file__).resolve().parents[1])
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN.format(root=root)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = [child.stderr.readline() for _ in range(2)]
+    assert any("parsing the slow file" in line for line in seen), seen
+    time.sleep(0.5)  # the other worker documents the rest meanwhile
+    sent = time.monotonic()
+    child.send_signal(getattr(signal, signum))
+    err = child.stderr.read()
+    code = child.wait(30)
+    assert time.monotonic() - sent < 3, "the run did not stop at once"
+    assert code == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted: the pages written so far are kept" in err
+    written = len(list((project / "docs").rglob("*.md")))
+    assert f"pages {written} written" in err

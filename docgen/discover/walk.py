@@ -49,6 +49,7 @@ from docgen.model import Problem, SourceFile
 
 __all__ = ["Discovery", "discover", "module_name"]
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device): skipped"
 SKIP_NAMES = frozenset({"__pycache__", "site-packages", "node_modules", "__pypackages__"})
 SKIP_UNLESS_PACKAGE = frozenset({"build", "dist"})
 VENV_NAMES = frozenset({"venv", "env", "virtualenv"})
@@ -62,6 +63,7 @@ class Discovery:
 
     files: tuple[SourceFile, ...]
     problems: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()  # information: what was left out on purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,16 @@ def discover(
     problems: list[Problem] = []
     found: list[_Found] = []
     visited: set[str] = set()
+    stubs: list[str] = []
     for given in paths:
         if not os.path.exists(given):
             raise InputError("no such file or directory", path=given)
         if os.path.isdir(given):
-            found.extend(_walk_root(given, base, excluded, visited, problems))
+            found.extend(_walk_root(given, base, excluded, visited, problems, stubs))
+        elif given.endswith(".pyi"):
+            stubs.append(given)
+        elif given.endswith(".py") and not os.path.isfile(given):
+            problems.append(Problem(given, None, NOT_REGULAR))
         elif given.endswith(".py"):
             item = _found(given, os.path.abspath(given), base, os.path.dirname(given))
             if excluded is None or not excluded.match_file(item.rel_path):
@@ -107,7 +114,13 @@ def discover(
     ]
     files.sort(key=lambda s: (s.module, s.rel_path))
     unique_problems = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.reason))
-    return Discovery(tuple(files), tuple(unique_problems))
+    notes = []
+    if stubs:
+        example = _show(stubs[0], base)
+        notes.append(
+            f"{len(stubs)} stub file(s) (.pyi, such as {example}) skipped: stubs are not documented"
+        )
+    return Discovery(tuple(files), tuple(unique_problems), tuple(notes))
 
 
 def module_name(path: str) -> str:
@@ -125,6 +138,7 @@ def _walk_root(
     excluded: pathspec.GitIgnoreSpec | None,
     visited: set[str],
     problems: list[Problem],
+    stubs: list[str],
 ) -> list[_Found]:
     root_real = os.path.realpath(given)
     ignore = _ignore_rules(root_real)
@@ -163,8 +177,15 @@ def _walk_root(
                 if ignore is not None and ignore.ignored(sub_real, is_dir=True):
                     continue
                 walk(entry.path, sub_rel, sub_real)
-            elif name.endswith(".py") and entry.is_file():
+            elif name.endswith((".py", ".pyi")):
                 if excluded is not None and excluded.match_file(sub_rel):
+                    continue
+                if name.endswith(".pyi"):
+                    stubs.append(entry.path)
+                    continue
+                if not entry.is_file():
+                    reason = "broken symlink: skipped" if is_link else NOT_REGULAR
+                    problems.append(Problem(_show(entry.path, base), None, reason))
                     continue
                 file_real = os.path.realpath(entry.path)
                 if is_link and not _inside(file_real, root_real):

@@ -26,7 +26,7 @@ from typing import Any
 
 from docgen.extract import pool
 from docgen.extract.parse import EMPTY_FILE, ONLY_COMMENTS, extract_file, extract_source
-from docgen.model import ExtractResult, ModuleInfo, SourceFile, dump_records
+from docgen.model import ExtractResult, ModuleInfo, Problem, SourceFile, dump_records
 from docgen.store.cache import Cache
 from docgen.store.keys import canonical_hash, file_hash
 
@@ -82,6 +82,18 @@ class _Parse:
         return key, blob, (self.then(result) if self.then else result)
 
 
+class _Failed:
+    """Here: the result of a file whose worker crashed or overran, as a problem."""
+
+    def __init__(self, then: Callable[[ExtractResult], Any] | None) -> None:
+        self.then = then
+
+    def __call__(self, file: SourceFile, reason: str) -> tuple[str, bytes, Any]:
+        problem = Problem(file.rel_path, None, reason)
+        result = ExtractResult(file, None, problem, file_hash(file.path) or "")
+        return "", b"", (self.then(result) if self.then else result)
+
+
 def _load(blob: bytes, file: SourceFile) -> ModuleInfo | None:
     try:
         info = pickle.loads(zlib.decompress(blob))
@@ -98,10 +110,14 @@ def extract_all(
     jobs: int = 0,
     then: Callable[[ExtractResult], Any] | None = None,
     force: bool = False,
+    timeout: float = pool.DEFAULT_TIMEOUT,
+    memory: int = pool.DEFAULT_MEMORY,
 ) -> Iterator[Any]:
     """One result per file, never raising for a file: an :class:`ExtractResult`, or what
     ``then`` made of it. Cached parses come first (in input order, ``then`` run here); parsed
-    files follow as the pool returns them. ``force`` ignores the cached parses."""
+    files follow as the workers return them. ``force`` ignores the cached parses; ``timeout``
+    (seconds per file) and ``memory`` (bytes per worker) bound the parser: a file that crashes
+    it or overruns is one problem, and the rest go on."""
     mark = fingerprint()
     keys = {f.path: _key(mark, file_hash(f.path) or "", f) for f in files}
     found = {} if force else cache.get_module_blobs(keys.values())
@@ -114,7 +130,10 @@ def extract_all(
             continue
         result = ExtractResult(file, module, source_hash=module.source_hash)
         yield then(result) if then else result
-    for key, blob, result in pool.run(todo, _Parse(mark, then), jobs=jobs):
+    failed = _Failed(then)
+    parse = _Parse(mark, then)
+    results = pool.run(todo, parse, on_failure=failed, jobs=jobs, timeout=timeout, memory=memory)
+    for key, blob, result in results:
         if blob:
             cache.put_module_blobs([(key, blob)])
         yield result

@@ -12,7 +12,7 @@ import ast
 import sys
 
 from docgen.extract.text import LABEL_WIDTH, SourceText
-from docgen.markup import one_line
+from docgen.markup import one_line, text_value
 from docgen.model import Call, FlowBranch, FlowKind, FlowNode, Raise
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -244,6 +244,6 @@ class FlowBuilder:
             if exc.args:
                 first = exc.args[0]
                 if type(first) is ast.Constant and isinstance(first.value, str):
-                    message = first.value
+                    message = text_value(first.value)
             exc = exc.func
         return Raise(callee(self.src, exc), message, stmt.lineno)

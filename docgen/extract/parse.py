@@ -28,6 +28,23 @@ EMPTY_FILE = "empty file, nothing to document"
 ONLY_COMMENTS = "only comments, nothing to document"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 50_000
+MAX_LINE_BYTES = 50_000  # a longer line is generated or minified (and slow for libcst to parse)
+# Python runs only ASCII-compatible encodings: UTF-16 and UTF-32 sources cannot be run either
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))  # fmt: skip
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32, by a byte order mark or by the NUL bytes of ASCII text in them."""
+    for bom, name in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:64]
+    if len(head) >= 8 and head[1::2].count(0) == len(head) // 2:
+        return "UTF-32" if head[2::4].count(0) == len(head) // 4 else "UTF-16"
+    if len(head) >= 8 and head[0::2].count(0) == len(head) // 2:
+        return "UTF-16"
+    return None
 
 
 def extract_source(
@@ -36,6 +53,10 @@ def extract_source(
     """Extract one module from its source (bytes are decoded as Python would)."""
     if isinstance(source, bytes):
         raw = source
+        wide = _wide_encoding(raw)
+        if wide is not None:
+            reason = f"{wide} is not supported (Python cannot run it either): convert it to UTF-8"
+            raise ExtractError(Problem(path, None, reason))
         if b"\0" in raw:
             raise ExtractError(
                 Problem(path, _line_of(raw, raw.index(b"\0")), "file contains NUL bytes")
@@ -69,6 +90,12 @@ def extract_source(
                 f"file too large ({src.line_count} lines, limit {MAX_LINES}), probably generated",
             )
         )
+    widest = max(map(int.__sub__, src.starts[1:], src.starts[:-1]), default=len(src.data))
+    if widest > MAX_LINE_BYTES:
+        reason = (
+            f"a line of {widest} bytes (limit {MAX_LINE_BYTES}): probably generated or minified"
+        )
+        raise ExtractError(Problem(path, None, reason))
     tree, masked = _parse(text, path)
     if not tree.body and not text.strip():
         raise ExtractError(Problem(path, None, EMPTY_FILE))
@@ -122,23 +149,35 @@ def _line_of(raw: bytes, offset: int) -> int:
 
 
 def _parse(text: str, path: str):
-    """libcst decides what is valid; ``ast`` gives positions (through the mask if needed)."""
+    """libcst decides what is valid; ``ast`` gives positions (through the mask if needed).
+
+    ``ast`` goes first: what CPython itself cannot compile for nesting (too many parentheses,
+    an expression too deep to build) is reported without handing it to libcst, whose native
+    parser can overflow its stack on it. A syntax error is reported with CPython's words and
+    line when libcst's cannot be trusted (its tokenizer errors all say line 1)."""
+    tree, ast_error = None, None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as err:
+        ast_error = err
+        if "too many nested" in err.msg:
+            raise ExtractError(Problem(path, err.lineno, f"syntax error: {err.msg}")) from None
+    except (RecursionError, MemoryError) as err:
+        reason = f"too deeply nested: Python cannot compile it either ({type(err).__name__})"
+        raise ExtractError(Problem(path, None, reason)) from None
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as err:
+        tokenizer = err.message.startswith("tokenizer error")
+        if tree is not None:
+            reason = f"libcst cannot parse this (valid Python): {err.message}"
+            raise ExtractError(Problem(path, None if tokenizer else err.raw_line, reason)) from None
         line, reason = err.raw_line, err.message
-        try:  # CPython often pins the mistake down better ("expected ':'" on the right line)
-            ast.parse(text)
-        except SyntaxError as py_err:
-            if py_err.lineno and py_err.lineno <= line:
-                line, reason = py_err.lineno, py_err.msg
-        except ValueError:
-            pass
+        if ast_error is not None and ast_error.lineno and (tokenizer or ast_error.lineno <= line):
+            line, reason = ast_error.lineno, ast_error.msg  # CPython pins it down better
         raise ExtractError(Problem(path, line, f"syntax error: {reason}")) from None
-    try:
-        return ast.parse(text), None
-    except (SyntaxError, ValueError):
-        pass
+    if tree is not None:
+        return tree, None
     try:
         masked = mask(module, text)
         return ast.parse(masked.text), masked

@@ -1,74 +1,207 @@
-"""Run a per-file task over many files on every core, and never hang on a broken worker.
+"""Run a per-file task over many files in worker processes that may die, hang or blow up.
 
-The libcst parse dominates a run, so files are spread over a process pool: biggest files first
-(a late big file would leave one core idle), grouped into chunks of similar total size to cut
-pickling round trips. The task is sent to each worker once, when it starts, so whatever it builds
-on first use (a renderer, a writer) serves every file that worker gets. Results are yielded **as
-chunks complete**, not in input order. A crashed worker (``BrokenProcessPool``) is not fatal:
-the files not yet returned are run in this process instead.
+The libcst parse dominates a run, so files are spread over worker processes, one per core:
+biggest files first (a late big file would leave one core idle), grouped into chunks of similar
+total size. The task is sent to each worker once, when it starts, so whatever it builds on first
+use (a renderer, a writer) serves every file that worker gets. Results are yielded **as they
+complete**, not in input order.
+
+A worker is a process of its own because the parser is native code: a file can crash it
+(libcst overflows its stack on some very long expressions), hang it, or make it allocate
+gigabytes, and none of that may take the run down. So each file has a time limit, each worker a
+memory limit, and the parent watches them: a worker that dies or overruns is killed, the file it
+was on is reported through ``on_failure``, and a fresh worker takes the rest of its chunk.
+Workers ignore Ctrl-C; the parent stops them all at once when it is interrupted or when its
+caller stops early, so an interrupt ends the run within moments and prints no worker traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
 from docgen.model import SourceFile, dump_records
 
 T = TypeVar("T")
 
-MIN_FILES_FOR_POOL = 8  # below this, starting workers costs more than it saves
 CHUNKS_PER_WORKER = 12
 MAX_CHUNK_FILES = 32
+DEFAULT_TIMEOUT = 60.0  # seconds for one file
+DEFAULT_MEMORY = 3 * 1024**3  # bytes of address space a worker may add to what it starts with
 
 
 def run(
-    files: Sequence[SourceFile], task: Callable[[SourceFile], T], *, jobs: int = 0
+    files: Sequence[SourceFile],
+    task: Callable[[SourceFile], T],
+    *,
+    on_failure: Callable[[SourceFile, str], T] | None = None,
+    jobs: int = 0,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory: int = DEFAULT_MEMORY,
 ) -> Iterator[T]:
-    """Run ``task`` on each of ``files`` with ``jobs`` processes (0: one per CPU; 1, or fewer
-    than a handful of files: in this process, in input order). ``task`` must be picklable (a
-    module-level function, or an object whose class is) and must not raise for a file; its
-    results must pickle. An exception it raises anyway ends the run here, as it would
-    in-process."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(files) < MIN_FILES_FOR_POOL:
-        for file in files:
-            yield task(file)
+    """Run ``task`` on each of ``files`` in ``jobs`` worker processes (0: one per CPU).
+
+    ``task`` must be picklable (a module-level function, or an object whose class is) and its
+    results must pickle; an exception it raises ends the run here, as it would in-process. A file
+    whose worker crashed or ran out of ``timeout`` seconds gives ``on_failure(file, reason)``
+    (without one, the reason is raised as :class:`WorkerFailed`). ``memory`` (bytes, 0: no
+    limit) caps what each worker may allocate.
+    """
+    if not files:
         return
-    chunks = plan_chunks(files, jobs)
-    done: set[int] = set()  # indices into chunks
+    jobs = jobs or os.cpu_count() or 1
+    queue: deque[list[SourceFile]] = deque(plan_chunks(files, jobs))
+    context = _context()
+    workers = [_Worker.start(context, task, memory) for _ in range(min(jobs, len(queue)))]
     try:
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_context(), initializer=_start, initargs=(task,)
-        ) as pool:
-            pending: dict[Future[bytes], int] = {
-                pool.submit(_run_chunk, chunk): index for index, chunk in enumerate(chunks)
-            }
-            try:
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        index = pending.pop(future)
-                        # BrokenProcessPool surfaces here, from result().
-                        results: list[T] = pickle.loads(future.result())
-                        done.add(index)
-                        yield from results
-            finally:
-                # The caller stopped early (or an error): do not wait for queued chunks.
-                for future in pending:
-                    future.cancel()
-    except BrokenProcessPool:
-        for index, chunk in enumerate(chunks):
-            if index not in done:
-                for file in chunk:
-                    yield task(file)
+        for worker in workers:
+            worker.give(queue, timeout)
+        while any(w.pending for w in workers):
+            busy = [w for w in workers if w.pending]
+            deadline = min(w.deadline for w in busy)
+            ready = set(wait([w.conn for w in busy], timeout=max(deadline - time.monotonic(), 0)))
+            for index, worker in enumerate(workers):
+                if not worker.pending:
+                    continue
+                if worker.conn in ready:
+                    kind, value = _receive(worker)
+                elif time.monotonic() >= worker.deadline:
+                    kind, value = "failed", f"the parser took longer than {timeout:g} s"
+                else:
+                    continue
+                if kind == "ok":
+                    worker.pending.popleft()
+                    yield value
+                    worker.deadline = time.monotonic() + timeout
+                    if not worker.pending:
+                        worker.give(queue, timeout)
+                    continue
+                # the worker failed on its current file: a fresh one takes the rest
+                file = worker.pending.popleft()
+                if worker.pending:
+                    queue.appendleft(list(worker.pending))
+                worker.stop()
+                workers[index] = worker = _Worker.start(context, task, memory)
+                worker.give(queue, timeout)
+                if on_failure is None:
+                    raise WorkerFailed(f"{file.rel_path}: {value}")
+                yield on_failure(file, value)
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+class WorkerFailed(Exception):
+    """A worker crashed or overran its time on a file, and the caller gave no ``on_failure``."""
+
+
+def _receive(worker: _Worker) -> tuple[str, Any]:
+    """The worker's next message: ("ok", result) or ("failed", reason); a task's own exception
+    is raised here."""
+    try:
+        kind, value = pickle.loads(worker.conn.recv_bytes())
+    except (EOFError, OSError):
+        return "failed", _death(worker)
+    if kind == "error":
+        raise value
+    return kind, value
+
+
+def _death(worker: _Worker) -> str:
+    worker.process.join(1.0)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"the parser crashed ({signal.Signals(-code).name})"
+        return f"the parser crashed (signal {-code})"
+    if code:
+        return f"the parser crashed (exit code {code}; out of memory?)"
+    return "the parser crashed"
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    pending: deque[SourceFile] = field(default_factory=deque)
+    deadline: float = float("inf")
+
+    @classmethod
+    def start(cls, context: Any, task: Callable[[SourceFile], Any], memory: int) -> _Worker:
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, task, memory), daemon=True)
+        process.start()
+        child.close()
+        return cls(process, parent)
+
+    def give(self, queue: deque[list[SourceFile]], timeout: float) -> None:
+        """Send the next chunk, if any."""
+        if not queue:
+            return
+        chunk = queue.popleft()
+        self.pending = deque(chunk)
+        self.deadline = time.monotonic() + timeout
+        self.conn.send_bytes(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5.0)
+        self.conn.close()
+
+
+def _serve(conn: Connection, task: Callable[[SourceFile], Any], memory: int) -> None:
+    """A worker: run ``task`` on each file of each chunk received, one message per file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the run stops
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: just end
+    if memory:
+        _limit_memory(memory)
+    while True:
+        try:
+            chunk: list[SourceFile] = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        # libcst and ast trees hold no reference cycles, so the cyclic collector only burns time
+        # (5-9 % of a worker's CPU) while a chunk is parsed; one collection afterwards is plenty.
+        gc.disable()
+        try:
+            for file in chunk:
+                try:
+                    message = dump_records(("ok", task(file)))
+                except MemoryError:
+                    message = pickle.dumps(("failed", "the parser ran out of memory"))
+                except Exception as err:
+                    try:
+                        message = pickle.dumps(("error", err))
+                    except Exception:  # an exception that does not pickle: its text does
+                        message = pickle.dumps(("error", RuntimeError(f"{file.path}: {err!r}")))
+                conn.send_bytes(message)
+        finally:
+            gc.enable()
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at what it uses now plus ``extra`` bytes (Linux)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[0])
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + extra
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: no cap
 
 
 def plan_chunks(files: Sequence[SourceFile], jobs: int) -> list[list[SourceFile]]:
@@ -88,29 +221,6 @@ def plan_chunks(files: Sequence[SourceFile], jobs: int) -> list[list[SourceFile]
     if current:
         chunks.append(current)
     return chunks
-
-
-class _Worker:
-    """The task of this worker process, set once by the pool's initializer."""
-
-    task: Callable[[SourceFile], Any] | None = None
-
-
-def _start(task: Callable[[SourceFile], Any]) -> None:
-    _Worker.task = task
-
-
-def _run_chunk(chunk: list[SourceFile]) -> bytes:
-    task = _Worker.task
-    assert task is not None, "the pool's initializer sets the task"
-    # libcst and ast trees hold no reference cycles, so the cyclic collector only burns time
-    # (5-9 % of a worker's CPU) while a chunk is parsed; one collection afterwards is plenty.
-    gc.disable()
-    try:
-        results = [task(file) for file in chunk]
-    finally:
-        gc.enable()
-    return dump_records(results)  # the records pickled as cls(*fields): loads twice as fast
 
 
 def _size(file: SourceFile) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from docgen.extract.flow import Facts, FlowBuilder
 from docgen.extract.text import SourceText
+from docgen.markup import text_value
 from docgen.model import (
     Attribute,
     ClassInfo,
@@ -35,7 +36,7 @@ def _docstring_of(body: list[ast.stmt]) -> str | None:
     if body and type(body[0]) is ast.Expr:
         value = body[0].value  # type: ignore[attr-defined]
         if type(value) is ast.Constant and isinstance(value.value, str):
-            return inspect.cleandoc(value.value)
+            return text_value(inspect.cleandoc(value.value))
     return None
 
 

@@ -84,6 +84,10 @@ class Console:
     def summary(self, report: Mapping[str, Any]) -> None:
         """Print the closing summary of a run: the mapping :meth:`RunReport.summary
         <docgen.ui.report.RunReport.summary>` returns."""
+        if report["interrupted"]:
+            self._line(
+                "interrupted: the pages written so far are kept; run again to finish", "bold"
+            )
         counts = ", ".join(
             f"{report[key]} {key}"
             for key in ("documented", "cached", "offline", "fallback", "failed", "skipped")

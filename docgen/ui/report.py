@@ -87,6 +87,7 @@ class RunReport:
             "pages_written": len(self.pages_written),
             "pages_removed": len(self.pages_removed),
             "failures": [{"uid": f.uid, "reason": f.reason} for f in self.failures()],
+            "interrupted": self.interrupted,
         }
 
     def to_dict(self) -> dict[str, Any]:

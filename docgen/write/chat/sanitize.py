@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from docgen.markup import text_value
+
 __all__ = ["sanitize_block", "sanitize_code", "sanitize_inline"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -38,7 +40,7 @@ def _clean(text: object) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
+    return _CONTROL.sub("", text_value(text))
 
 
 def _escape_prose(text: str) -> str:
