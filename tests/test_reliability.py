@@ -250,10 +250,8 @@ def test_input_problems_are_one_correct_line(
 
 
 def test_surrogates_in_docstrings_are_replaced(project: Path) -> None:
-    (project / "sur.py").write_text(
-        '"""Doc \\ud800 here."""\n\ndef f():\n    """Bad \\udcff."""\n    raise ValueError("\\ud83d")\n',
-        encoding="utf-8",
-    )
+    source = '"""Doc \\ud800 here."""\n\ndef f():\n    """Bad \\udcff."""\n'
+    (project / "sur.py").write_text(source + '    raise ValueError("\\ud83d")\n', encoding="utf-8")
     assert main(["sur.py"]) == 0
     page = (project / "docs" / "reference" / "sur.md").read_text(encoding="utf-8")
     assert "Doc \ufffd here" in page and "Bad \ufffd" in page
