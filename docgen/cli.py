@@ -60,6 +60,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parse-memory", type=int, metavar="MIB", help="limit per parser process (3072; 0: none)"
     )
+    parser.add_argument(
+        "--page-budget", type=int, metavar="KB", help="a bigger page is shortened (200; 0: none)"
+    )
     parser.add_argument("--mkdocs-yml", metavar="PATH", help="MkDocs config (default: mkdocs.yml)")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: .docgen)")
     endpoint = parser.add_argument_group("model endpoint (none configured: the offline writer)")

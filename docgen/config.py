@@ -74,6 +74,7 @@ class Config:
     jobs: int = 0  # extraction processes; 0 = one per core
     parse_timeout: float = 60.0  # seconds the parser may spend on one file
     parse_memory: int = 3072  # MiB a parser worker may allocate (0: no limit)
+    page_budget: int = 200  # KB of Markdown a page may have before it is shortened (0: none)
     site_name: str = ""
 
     @property
@@ -110,6 +111,7 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "jobs": (int,),
     "parse_timeout": (int, float),
     "parse_memory": (int,),
+    "page_budget": (int,),
 }
 _TYPE_WORDS = {str: "a string", list: "a list", bool: "true or false", int: "an integer",
                float: "a number"}  # fmt: skip
@@ -260,6 +262,9 @@ def build_config(
     parse_memory = int(_pick(flags.get("parse_memory"), None, pyproject.get("parse_memory"), 3072))
     if parse_memory < 0:
         raise ConfigError("--parse-memory must be 0 (no limit) or more")
+    page_budget = int(_pick(flags.get("page_budget"), None, pyproject.get("page_budget"), 200))
+    if page_budget < 0:
+        raise ConfigError("--page-budget must be 0 (no limit) or more")
     return Config(
         paths=tuple(flags.get("paths") or ()),
         out=_pick(flags.get("out"), None, pyproject.get("out"), "docs"),
@@ -287,5 +292,6 @@ def build_config(
         jobs=int(_pick(flags.get("jobs"), None, pyproject.get("jobs"), 0)),
         parse_timeout=parse_timeout,
         parse_memory=parse_memory,
+        page_budget=page_budget,
         site_name=_pick(flags.get("site_name"), None, pyproject.get("site_name"), ""),
     )

@@ -63,7 +63,9 @@ def run(config: Config, *, console: Console) -> RunReport:
         force=config.force,
         changed=changed_files(config.changed_since) if config.changed_since else None,
     )
-    renderer = Renderer(lang=config.lang, user_templates=config.templates)
+    renderer = Renderer(
+        lang=config.lang, user_templates=config.templates, page_budget=config.page_budget
+    )
     titles = renderer.nav_titles()
     site_name = config.site_name or titles["name"]
     site = SiteWriter(
@@ -86,7 +88,12 @@ def run(config: Config, *, console: Console) -> RunReport:
         writer = make_writer(config, cache=cache, progress=console)
         then = None
         if writer.in_worker is not None:
-            render = RenderTask(lang=config.lang, templates=config.templates, page_path=page_path)
+            render = RenderTask(
+                lang=config.lang,
+                templates=config.templates,
+                page_path=page_path,
+                page_budget=config.page_budget,
+            )
             then = _WriteAndRender(writer.in_worker, render)
         extracted = extract_all(
             plan.todo,

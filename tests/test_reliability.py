@@ -8,6 +8,7 @@ The big cases (the standard library, 20,000 functions, parser crashes) are in
 
 from __future__ import annotations
 
+import re
 import sysconfig
 import textwrap
 from pathlib import Path
@@ -346,3 +347,24 @@ def test_an_interrupt_during_a_slow_file_stops_the_run_at_once(project: Path, si
     assert "interrupted: the pages written so far are kept" in err
     written = len(list((project / "docs").rglob("*.md")))
     assert f"pages {written} written" in err
+
+
+def test_a_page_over_the_budget_is_shortened_and_says_so(project: Path) -> None:
+    body = "".join(
+        f'def f{i}(x: int) -> int:\n    """Add {i}."""\n    if x:\n        return x + {i}\n'
+        f"    return 0\n\n\n"
+        for i in range(1500)
+    )
+    (project / "many.py").write_text(body, encoding="utf-8")
+    (project / "small.py").write_text("def g(x):\n    return x\n", encoding="utf-8")
+    assert main(["many.py", "small.py", "--page-budget", "40", "-q"]) == 0
+    page = (project / "docs" / "reference" / "many.md").read_text(encoding="utf-8")
+    assert len(page.encode()) <= 40 * 1024
+    assert "Страница сокращена, чтобы уложиться в 40 КБ" in page
+    omitted = re.search(r"Не показаны определения \(функции, методы, классы\): (\d+) из 1500", page)
+    assert omitted and 0 < int(omitted.group(1)) < 1500
+    shown = page.count("\n### `f")
+    assert shown + int(omitted.group(1)) == 1500
+    small = (project / "docs" / "reference" / "small.md").read_text(encoding="utf-8")
+    assert "сокращена" not in small and "**Как работает функция**" in small
+    assert main(["build"]) == 0

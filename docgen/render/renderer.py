@@ -28,6 +28,7 @@ from docgen.model import (
     ParamKind,
     Written,
 )
+from docgen.render import budget
 from docgen.render.markdown import (
     code_span,
     escape_prose,
@@ -50,10 +51,15 @@ HOME = "home.md.j2"
 class Renderer:
     """Renders the reference page, the usage note and the home page of a site."""
 
-    def __init__(self, *, lang: str = "ru", user_templates: str | None = None):
+    def __init__(
+        self, *, lang: str = "ru", user_templates: str | None = None, page_budget: int = 0
+    ):
+        """``page_budget``: the largest page in KB (0: no limit); a bigger one is shortened
+        (:mod:`docgen.render.budget`)."""
         if user_templates and not Path(user_templates).is_dir():
             raise ConfigError("templates directory not found", path=user_templates)
         self.lang = lang
+        self.page_budget = page_budget
         self.catalog: Catalog = load_catalog(lang, [user_templates] if user_templates else [])
         user = Path(user_templates) if user_templates else None
         self.env = environment(templates_dir(), user, keep_trailing_newline=True)
@@ -79,11 +85,35 @@ class Renderer:
     # ------------------------------------------------------------------------------ pages
 
     def reference(self, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
-        headings = function_headings(module, self.catalog)
-        return self._render(REFERENCE, module=module, docs=docs, headings=headings)
+        return self._bounded(REFERENCE, module, docs)
 
     def usage(self, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
-        return self._render(USAGE, module=module, docs=docs)
+        return self._bounded(USAGE, module, docs)
+
+    def _page(self, name: str, module: ModuleInfo, docs: Mapping[str, Doc], shortened) -> str:
+        headings = function_headings(module, self.catalog) if name == REFERENCE else {}
+        return self._render(name, module=module, docs=docs, headings=headings, shortened=shortened)
+
+    def _bounded(self, name: str, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
+        """The page, shortened when it is over the budget: compact first, then cut to a share
+        of its definitions, estimated from the size of the compact page (a few tries)."""
+        text = self._page(name, module, docs, None)
+        limit = self.page_budget * 1024
+        if not limit or len(text.encode("utf-8")) <= limit:
+            return text
+        small, small_docs = budget.compact(module, docs)
+        total = budget.definitions(module)
+        shortened = {"budget": self.page_budget, "omitted": 0, "total": total}
+        text = self._page(name, small, small_docs, shortened)
+        share = 1.0
+        for _ in range(6):
+            size = len(text.encode("utf-8"))
+            if size <= limit or share < 1e-6:
+                break
+            share *= 0.9 * limit / size
+            cut, omitted = budget.cut(small, share)
+            text = self._page(name, cut, small_docs, {**shortened, "omitted": omitted})
+        return text
 
     def home(self, modules: Sequence[Listed], *, site_name: str) -> str:
         """The home page listing ``modules`` (paths relative to the home page)."""
@@ -126,14 +156,24 @@ class RenderTask:
     instead of the module and its docs. Sent to each worker once; the renderer is built there on
     first use, so a worker loads the templates once."""
 
-    def __init__(self, *, lang: str, templates: str | None, page_path: Callable[..., str]) -> None:
+    def __init__(
+        self,
+        *,
+        lang: str,
+        templates: str | None,
+        page_path: Callable[..., str],
+        page_budget: int = 0,
+    ) -> None:
         self.lang = lang
         self.templates = templates
         self.page_path = page_path
+        self.page_budget = page_budget
         self._renderer: Renderer | None = None
 
     def __getstate__(self) -> dict[str, object]:
-        return {"lang": self.lang, "templates": self.templates, "page_path": self.page_path}
+        state = dict(self.__dict__)
+        del state["_renderer"]
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state, _renderer=None)
@@ -142,7 +182,9 @@ class RenderTask:
         if written.module is None:
             return written
         if self._renderer is None:
-            self._renderer = Renderer(lang=self.lang, user_templates=self.templates)
+            self._renderer = Renderer(
+                lang=self.lang, user_templates=self.templates, page_budget=self.page_budget
+            )
         pages = self._renderer.pages(written, self.page_path)
         return dataclasses.replace(written, module=None, docs={}, pages=pages)
 
