@@ -28,8 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from docgen.config import Endpoint  # noqa: E402
 from docgen.extract import extract_source  # noqa: E402
-from docgen.model import DocSource, FunctionDoc  # noqa: E402
-from docgen.model import UnitContext  # noqa: E402
+from docgen.model import DocSource, FunctionDoc, UnitContext  # noqa: E402
 from docgen.write.chat.writer import ChatWriter  # noqa: E402
 
 ANSWER = {
