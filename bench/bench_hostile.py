@@ -23,6 +23,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_run import PY313_STDLIB  # noqa: E402
+
 CASES = {
     "and_chain.py": "x = (a\n" + "".join(" and a\n" for _ in range(10_000)) + ")\n",
     "plus_100k.py": "x = (1\n" + "+1+1+1\n" * 33_333 + ")\n",
@@ -65,7 +69,7 @@ def generated(work: Path) -> None:
 
 
 def stdlib(work: Path) -> None:
-    root = Path(sys.base_prefix).parent / "3.13.0" / "lib" / "python3.13"
+    root = PY313_STDLIB
     if not root.is_dir():
         print(f"no Python 3.13 standard library at {root}")
         return

@@ -2,10 +2,11 @@
 
     python bench/bench_run.py [DIR] [--limit N] [--jobs N]
 
-(a) single-process ``libcst.parse_module`` of every ``.py`` file under DIR, (b) ``extract_all``
-with a process pool, then the ratio b/a and the peak RSS of this process and its children. DIR
-defaults to the Python 3.13 stdlib of pyenv when present, else the running Python's stdlib.
-``bare_parse_seconds`` and ``peak_rss_mb`` are meant to be reused by a whole-run benchmark.
+(a) single-process ``libcst.parse_module`` of every ``.py`` file under DIR, (b) extraction in
+the worker processes (no cache), then the ratio b/a and the peak RSS of this process and its
+children. DIR defaults to the Python 3.13 stdlib of pyenv when present, else the running
+Python's stdlib. ``bare_parse_seconds`` and ``peak_rss_mb`` are meant to be reused by a
+whole-run benchmark.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from docgen.extract import extract_all
+from docgen.extract import extract_file, pool
 from docgen.model import SourceFile
 
 PY313_STDLIB = Path("/root/.pyenv/versions/3.13.0/lib/python3.13")
@@ -75,7 +76,7 @@ def extract_seconds(files: Sequence[SourceFile], jobs: int = 0) -> tuple[float, 
     modules = problems = 0
     cpu = cpu_seconds()
     start = time.perf_counter()
-    for result in extract_all(files, jobs=jobs):
+    for result in pool.run(files, extract_file, jobs=jobs):
         if result.module is not None:
             modules += 1
         else:
