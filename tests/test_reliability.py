@@ -368,3 +368,39 @@ def test_a_page_over_the_budget_is_shortened_and_says_so(project: Path) -> None:
     small = (project / "docs" / "reference" / "small.md").read_text(encoding="utf-8")
     assert "сокращена" not in small and "**Как работает функция**" in small
     assert main(["build"]) == 0
+
+
+MARKING_RUN = """
+import sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+import docgen.extract as extract
+real = extract.extract_file
+def marking(file):
+    Path({marks!r}, file.module).touch()  # in the worker: one mark per file parsed
+    return real(file)
+extract.extract_file = marking
+from docgen.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_force_bypasses_the_parse_cache_too(project: Path) -> None:
+    import subprocess
+    import sys
+
+    marks = project / "marks"
+    marks.mkdir()
+    (project / "m.py").write_text("X = 1\n", encoding="utf-8")
+    root = str(Path(__file__).resolve().parents[1])
+    script = MARKING_RUN.format(root=root, marks=str(marks))
+
+    def parsed(*args: str) -> bool:
+        for mark in marks.iterdir():
+            mark.unlink()
+        subprocess.run([sys.executable, "-c", script, *args], check=True, capture_output=True)
+        return any(marks.iterdir())
+
+    assert parsed("m.py")
+    assert not parsed("m.py", "--lang", "en")  # every page again, the parse from the cache
+    assert parsed("m.py", "--force")
