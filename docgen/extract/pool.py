@@ -74,7 +74,8 @@ def run(
             for index, worker in enumerate(workers):
                 if not worker.pending:
                     continue
-                if worker.conn in ready:
+                # poll too: a message may have come while the caller used the last result
+                if worker.conn in ready or worker.conn.poll():
                     kind, value = _receive(worker)
                 elif time.monotonic() >= worker.deadline:
                     kind, value = "failed", f"the parser took longer than {timeout:g} s"
