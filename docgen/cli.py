@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -95,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per request (120)")
     parser.add_argument("--max-attempts", type=int, metavar="N", help="tries per request (5)")
     parser.add_argument("--site-name", metavar="NAME", help="site title in mkdocs.yml")
+    parser.add_argument(
+        "--no-quality-page",
+        dest="quality_page",
+        action="store_const",
+        const=False,
+        help="write no documentation quality page",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", dest="verbosity", action="store_const", const=-1, help="errors and summary"
@@ -114,9 +122,12 @@ def _sub_parser(name: str) -> argparse.ArgumentParser:
     if name == "check":
         parser = _Parser(
             prog="docgen check",
-            description="Exit 0 when every page is up to date with the code, 1 otherwise. "
-            "Never calls a model.",
+            description="Exit 0 when every page is up to date with the code (and the pages'"
+            " quality meets the thresholds given), 1 otherwise. Never calls a model.",
         )
+        gates = parser.add_argument_group("quality thresholds (percent; [tool.docgen] too)")
+        for key in ("min_coverage", "min_complete", "min_examples", "min_names", "max_fallback"):
+            gates.add_argument("--" + key.replace("_", "-"), type=float, metavar="PCT")
         parser.add_argument("--format", dest="output_format", choices=("text", "json"))
     else:
         parser = _Parser(
@@ -241,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("docgen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout closed early (``docgen check --format json | head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
     finally:
         signal.signal(signal.SIGTERM, previous)
 

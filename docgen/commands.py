@@ -21,6 +21,7 @@ from docgen.site import build_site, read_manifest
 from docgen.store.cache import Cache
 from docgen.store.keys import template_hash
 from docgen.store.plan import check
+from docgen.ui import quality
 from docgen.ui.console import Console
 from docgen.ui.report import EXIT_ERROR, EXIT_OK
 from docgen.write.context import contexts, doc_key
@@ -45,13 +46,17 @@ def run_check(config: Config, *, console: Console, out: TextIO | None = None) ->
         template_hash=template_hash(config.templates),
     )
     reasons = dict(result.details)
+    report = _quality(discovery.files, manifest)
+    failing = report.failing(dict(config.gates)) if report else []
     if config.output_format == "json":
         payload = {
-            "ok": result.ok,
+            "ok": result.ok and not failing,
             "stale": list(result.stale),
             "missing": list(result.missing),
             "orphaned": list(result.orphaned),
             "reasons": reasons,
+            "quality": report.to_dict() if report else None,
+            "quality_failing": failing,
         }
         json.dump(payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -63,12 +68,28 @@ def run_check(config: Config, *, console: Console, out: TextIO | None = None) ->
         ):
             for module in modules:
                 out.write(f"{label}: {module} ({reasons.get(module, '')})\n")
-    if result.ok:
+    if report is not None:
+        console.info(report.line())
+    if result.ok and not failing:
         console.info(f"{len(discovery.files)} modules, every page up to date in {config.out}/")
         return EXIT_OK
-    total = len(result.stale) + len(result.missing) + len(result.orphaned)
-    console.error(f"{total} module(s) out of date in {config.out}/: run docgen to update them")
+    if not result.ok:
+        stale = len(result.stale) + len(result.missing) + len(result.orphaned)
+        console.error(f"{stale} module(s) out of date in {config.out}/: run docgen to update them")
+    for line in failing:
+        console.error(f"quality: {line}")
     return EXIT_ERROR
+
+
+def _quality(files, manifest) -> quality.QualityReport | None:
+    """The quality of the checked modules' pages, from the manifest."""
+    checked = {f.module for f in files}
+    modules = [
+        quality.ModuleQuality(e.module, rel, e.quality)
+        for rel, e in (manifest.pages.items() if manifest else ())
+        if e.module in checked and e.quality is not None
+    ]
+    return quality.total(modules) if modules else None
 
 
 def run_estimate(

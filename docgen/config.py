@@ -75,6 +75,8 @@ class Config:
     parse_timeout: float = 60.0  # seconds the parser may spend on one file
     parse_memory: int = 3072  # MiB a parser worker may allocate (0: no limit)
     page_budget: int = 200  # KB of Markdown a page may have before it is shortened (0: none)
+    quality_page: bool = True  # the site's "documentation quality" page
+    gates: tuple[tuple[str, float], ...] = ()  # docgen check's quality thresholds, percent
     site_name: str = ""
 
     @property
@@ -112,7 +114,14 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "parse_timeout": (int, float),
     "parse_memory": (int,),
     "page_budget": (int,),
+    "quality_page": (bool,),
+    "min_coverage": (int, float),
+    "min_complete": (int, float),
+    "min_examples": (int, float),
+    "min_names": (int, float),
+    "max_fallback": (int, float),
 }
+GATE_KEYS = ("min_coverage", "min_complete", "min_examples", "min_names", "max_fallback")
 _TYPE_WORDS = {str: "a string", list: "a list", bool: "true or false", int: "an integer",
                float: "a number"}  # fmt: skip
 
@@ -223,6 +232,18 @@ def resolve_endpoints(
     return tuple(endpoints)
 
 
+def _gates(flags: Mapping[str, Any], pyproject: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+    out = []
+    for key in GATE_KEYS:
+        value = _pick(flags.get(key), None, pyproject.get(key), None)
+        if value is None:
+            continue
+        if not 0 <= float(value) <= 100:
+            raise ConfigError(f"{key.replace('_', '-')} is a percentage: 0 to 100, not {value}")
+        out.append((key, float(value)))
+    return tuple(out)
+
+
 def _as_tuple(value: Any, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -293,5 +314,9 @@ def build_config(
         parse_timeout=parse_timeout,
         parse_memory=parse_memory,
         page_budget=page_budget,
+        quality_page=bool(
+            _pick(flags.get("quality_page"), None, pyproject.get("quality_page"), True)
+        ),
+        gates=_gates(flags, pyproject),
         site_name=_pick(flags.get("site_name"), None, pyproject.get("site_name"), ""),
     )

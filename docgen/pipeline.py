@@ -30,11 +30,12 @@ from docgen.model import (
     Written,
 )
 from docgen.render import Renderer, RenderTask
-from docgen.site import HOME_PAGE, SiteResult, SiteWriter, page_path, read_manifest
+from docgen.site import HOME_PAGE, QUALITY_PAGE, SiteResult, SiteWriter, page_path, read_manifest
 from docgen.store.cache import Cache
 from docgen.store.keys import page_fingerprint, template_hash
 from docgen.store.plan import plan as make_plan
 from docgen.ui.console import Console
+from docgen.ui.quality import ModuleQuality, total
 from docgen.ui.report import RunReport
 from docgen.write import make_writer, writer_id
 
@@ -116,6 +117,9 @@ def run(config: Config, *, console: Console) -> RunReport:
 
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
+    figures = total(tally.quality) if tally.quality else None
+    if config.quality_page and figures is not None:
+        site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))
     result = site.finish()
     for warning in result.warnings:
         console.warn(warning)
@@ -157,9 +161,13 @@ class _Tally:
         self.outcomes: list[Outcome] = []
         self.problems: list[Problem] = []
         self.listed: list[Listed] = []
+        self.quality: list[ModuleQuality] = []
 
     def carried(self, manifest: Manifest | None, plan: Plan) -> None:
         """The problems of unchanged files, from the last run: still problems, not re-read."""
+        for rel, entry in manifest.pages.items() if manifest else ():
+            if entry.module in plan.carry and entry.quality is not None:
+                self.quality.append(ModuleQuality(entry.module, rel, entry.quality))
         for module, entry in sorted(manifest.skipped.items()) if manifest else ():
             if module in plan.carry and not entry.quiet:
                 self.problems.append(entry.problem)
@@ -183,6 +191,10 @@ class _Tally:
         self.outcomes.extend(written.outcomes)
         by_kind = {page.kind: page for page in pages}
         reference, usage = by_kind[PageKind.REFERENCE], by_kind[PageKind.USAGE]
+        if reference.quality is not None:
+            self.quality.append(
+                ModuleQuality(reference.module, reference.rel_path, reference.quality)
+            )
         self.listed.append(
             Listed(reference.module, reference.title, reference.rel_path, usage.rel_path)
         )
@@ -209,4 +221,5 @@ class _Tally:
             writer="offline" if config.offline else "model",
             interrupted=interrupted,
             strict=config.strict,
+            quality=total(self.quality) if self.quality else None,  # (cheap: a few sums)
         )

@@ -71,8 +71,10 @@ from docgen.model.site import (
     ManifestEntry,
     Page,
     PageKind,
+    PageQuality,
     Plan,
     SkippedEntry,
+    UnitQuality,
     Written,
 )
 
@@ -135,6 +137,7 @@ __all__ = [
     "Outcome",
     "Page",
     "PageKind",
+    "PageQuality",
     "ParamDoc",
     "ParamKind",
     "Parameter",
@@ -148,6 +151,7 @@ __all__ = [
     "Unit",
     "UnitContext",
     "UnitKind",
+    "UnitQuality",
     "UnitResult",
     "Usage",
     "Written",

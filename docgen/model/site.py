@@ -17,14 +17,17 @@ __all__ = [
     "ManifestEntry",
     "Page",
     "PageKind",
+    "PageQuality",
     "Plan",
     "SkippedEntry",
+    "UnitQuality",
     "Written",
 ]
 
 
 class PageKind(StrEnum):
     HOME = "home"
+    QUALITY = "quality"
     REFERENCE = "reference"
     USAGE = "usage"
 
@@ -51,6 +54,32 @@ class Written:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitQuality:
+    """One unit as its page shows it: whether it has a section, and what the section lacks
+    ("section", "parameter x", "returns", "raises ValueError", "example")."""
+
+    uid: str
+    shown: bool
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuality:
+    """The figures of one module's pages (``docgen.render.quality``), kept in the manifest so
+    ``docgen check`` can total them without a parse."""
+
+    units: int  # public units, the module included
+    shown: int  # of them with a section
+    complete: int  # of them shown with nothing missing
+    names: int  # backticked names in prose
+    unknown: tuple[str, ...]  # of them not in the module, its imports or the builtins
+    examples: int  # Python examples
+    bad_examples: int  # of them that do not parse or read a name they never bind
+    worst: tuple[UnitQuality, ...] = ()  # units with the most missing, a few
+    sources: tuple[tuple[str, int], ...] = ()  # where the text came from: status -> units
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     kind: PageKind
     module: str  # dotted module name ("" for the home page)
@@ -59,6 +88,7 @@ class Page:
     source_hash: str = ""  # sha256 of the module file the page was made from
     title: str = ""  # the module's title, for the home page of later partial runs
     complete: bool = True  # False when a unit on it failed or fell back: rerun it next time
+    quality: PageQuality | None = None  # on reference pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +115,7 @@ class ManifestEntry:
     sha256: str  # sha256 of the page as written
     title: str = ""  # the module's title (reference pages)
     complete: bool = True  # False: a unit on the page failed or fell back
+    quality: PageQuality | None = None  # reference pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ of :mod:`docgen.render.markdown` keep text from code and writers literal.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from docgen.model import (
     ParamKind,
     Written,
 )
-from docgen.render import budget
+from docgen.render import budget, quality
 from docgen.render.markdown import (
     code_span,
     escape_prose,
@@ -40,12 +41,14 @@ from docgen.render.markdown import (
     tidy,
 )
 from docgen.resources import environment, render, templates_dir
+from docgen.ui.quality import QualityReport
 
 __all__ = ["RenderTask", "Renderer"]
 
 REFERENCE = "reference.md.j2"
 USAGE = "usage.md.j2"
 HOME = "home.md.j2"
+QUALITY = "quality.md.j2"
 
 
 class Renderer:
@@ -120,6 +123,10 @@ class Renderer:
         entries = sorted(modules, key=lambda m: m.name)
         return self._render(HOME, modules=entries, site_name=site_name)
 
+    def quality(self, report: QualityReport) -> str:
+        """The site's documentation quality page (paths relative to the site's root)."""
+        return self._render(QUALITY, report=report)
+
     def pages(self, written: Written, page_path: Callable[..., str]) -> tuple[Page, ...]:
         """The reference page and the usage note of one documented module (``written.pages``
         when they were rendered already, next to the parse). ``page_path(module, kind,
@@ -129,22 +136,33 @@ class Renderer:
         module, docs = written.module, written.docs
         module_doc = docs.get(module.uid)
         title = module_doc.title if isinstance(module_doc, ModuleDoc) else ""
+        texts = {
+            PageKind.REFERENCE: self.reference(module, docs),
+            PageKind.USAGE: self.usage(module, docs),
+        }
+        headings = function_headings(module, self.catalog)
+        figures = quality.measure(
+            module, texts[PageKind.REFERENCE], texts[PageKind.USAGE], headings, self.catalog
+        )
+        sources = tuple(sorted(Counter(o.status for o in written.outcomes).items()))
+        figures = dataclasses.replace(figures, sources=sources)
         return tuple(
             Page(
                 kind,
                 module.name,
                 page_path(module.name, kind, is_package=module.is_package),
-                render(module, docs),
+                text,
                 module.source_hash,
                 title,
                 written.complete,
+                figures if kind is PageKind.REFERENCE else None,
             )
-            for kind, render in ((PageKind.REFERENCE, self.reference), (PageKind.USAGE, self.usage))
+            for kind, text in texts.items()
         )
 
     def nav_titles(self) -> dict[str, str]:
         """The words the site stage puts in mkdocs.yml: nav sections and the palette toggle."""
-        keys = ("name", "home", "reference", "usage", "palette_dark", "palette_light")
+        keys = ("name", "home", "quality", "reference", "usage", "palette_dark", "palette_light")
         return {key: self.catalog.t(f"site.{key}") for key in keys}
 
     def _render(self, name: str, **context: object) -> str:

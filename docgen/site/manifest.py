@@ -15,7 +15,14 @@ import os
 from collections.abc import Mapping
 
 from docgen.errors import SiteError
-from docgen.model import MANIFEST_VERSION, Manifest, ManifestEntry, SkippedEntry
+from docgen.model import (
+    MANIFEST_VERSION,
+    Manifest,
+    ManifestEntry,
+    PageQuality,
+    SkippedEntry,
+    UnitQuality,
+)
 from docgen.site.paths import safe_rel
 
 __all__ = ["JOURNAL_NAME", "MANIFEST_NAME", "Journal", "manifest_bytes", "read_manifest"]
@@ -68,7 +75,36 @@ def _entry(e: dict) -> ManifestEntry:
         sha256=str(e["sha256"]),
         title=str(e.get("title", "")),
         complete=bool(e.get("complete", True)),
+        quality=_quality(e["quality"]) if e.get("quality") else None,
     )
+
+
+def _quality(q: dict) -> PageQuality:
+    return PageQuality(
+        units=int(q["units"]),
+        shown=int(q["shown"]),
+        complete=int(q["complete"]),
+        names=int(q["names"]),
+        unknown=tuple(str(n) for n in q["unknown"]),
+        examples=int(q["examples"]),
+        bad_examples=int(q["bad_examples"]),
+        worst=tuple(UnitQuality(str(u), True, tuple(map(str, m))) for u, m in q["worst"]),
+        sources=tuple((str(k), int(v)) for k, v in q["sources"].items()),
+    )
+
+
+def _quality_json(q: PageQuality) -> dict:
+    return {
+        "units": q.units,
+        "shown": q.shown,
+        "complete": q.complete,
+        "names": q.names,
+        "unknown": list(q.unknown),
+        "examples": q.examples,
+        "bad_examples": q.bad_examples,
+        "worst": [[u.uid, list(u.missing)] for u in q.worst],
+        "sources": dict(q.sources),
+    }
 
 
 def _skipped(e: dict) -> SkippedEntry:
@@ -107,6 +143,7 @@ def _page_json(e: ManifestEntry) -> dict:
         "sha256": e.sha256,
         "title": e.title,
         "complete": e.complete,
+        **({"quality": _quality_json(e.quality)} if e.quality else {}),
     }
 
 

@@ -20,6 +20,7 @@ __all__ = ["build_nav", "build_site", "load_yaml", "plan_mkdocs_yml", "replace_n
 
 _DEFAULT_TITLES = {
     "home": "Home",
+    "quality": "Documentation quality",
     "reference": "Reference",
     "usage": "Usage",
     "palette_dark": "Switch to dark mode",
@@ -38,6 +39,9 @@ def build_nav(
     home = sorted(p.rel_path for p in pages if p.kind is PageKind.HOME)
     if home:
         nav.append({title["home"]: home[0]})
+    report = sorted(p.rel_path for p in pages if p.kind is PageKind.QUALITY)
+    if report:
+        nav.append({title["quality"]: report[0]})
     nav.extend(extra)
     for kind, key in SECTIONS.items():
         tree = _Node()

@@ -6,9 +6,10 @@ from pathlib import PurePosixPath
 
 from docgen.model import PageKind
 
-__all__ = ["HOME_PAGE", "SECTIONS", "page_path", "safe_rel"]
+__all__ = ["HOME_PAGE", "QUALITY_PAGE", "SECTIONS", "page_path", "safe_rel"]
 
 HOME_PAGE = "index.md"
+QUALITY_PAGE = "quality.md"
 SECTIONS = {PageKind.REFERENCE: "reference", PageKind.USAGE: "usage"}
 _SPECIAL_STEMS = frozenset({"index", "readme"})  # MkDocs maps both to the folder's URL
 
@@ -33,6 +34,8 @@ def page_path(module: str, kind: PageKind, *, is_package: bool) -> str:
     """
     if kind is PageKind.HOME:
         return HOME_PAGE
+    if kind is PageKind.QUALITY:
+        return QUALITY_PAGE
     parts = module.split(".")
     if not module or not all(parts):
         raise ValueError(f"not a module name: {module!r}")

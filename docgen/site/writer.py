@@ -197,6 +197,7 @@ class SiteWriter:
             sha256=_sha256(data),
             title=page.title,
             complete=page.complete,
+            quality=page.quality,
         )
         self.entries[rel] = entry
         self.journal.page(rel, entry)

@@ -103,6 +103,8 @@ class Console:
             f" {report['prompt_tokens']} prompt + {report['completion_tokens']} completion,"
             f" wall time {report['wall_time']:.1f} s"
         )
+        if report["quality"]:
+            self._line(report["quality"])
         if report["failures"]:
             self._line("failed:", "bold red")
             for failure in report["failures"]:

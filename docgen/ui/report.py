@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen.model import Outcome, Problem, Usage
+from docgen.ui.quality import QualityReport
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,6 +41,7 @@ class RunReport:
     writer: str  # "offline" or "model"
     interrupted: bool = False
     strict: bool = False
+    quality: QualityReport | None = None  # the site's pages, this run's and carried ones
 
     @property
     def usage(self) -> Usage:
@@ -88,6 +90,7 @@ class RunReport:
             "pages_removed": len(self.pages_removed),
             "failures": [{"uid": f.uid, "reason": f.reason} for f in self.failures()],
             "interrupted": self.interrupted,
+            "quality": self.quality.line() if self.quality else "",
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,4 +127,5 @@ class RunReport:
             "pages_written": list(self.pages_written),
             "pages_removed": list(self.pages_removed),
             "wall_seconds": round(self.wall_seconds, 3),
+            "quality": self.quality.to_dict() if self.quality else None,
         }

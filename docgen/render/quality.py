@@ -1,0 +1,199 @@
+"""How good a rendered reference page is, measured against the facts extracted from the code.
+
+Nothing here trusts the writer: each figure is read off the page's Markdown and compared with
+the module's records.
+
+* **coverage**: public units (module, classes, functions, methods whose name does not start
+  with one underscore) that have a section on the page;
+* **complete**: shown functions whose section names every parameter a caller passes, says what
+  it returns when it returns a value, names every exception the body raises, and (public ones)
+  has an example; shown classes with an example;
+* **names**: backticked names in prose that exist in the module's source, its imports or the
+  builtins (the rest are *unknown*: invented, or from elsewhere);
+* **examples**: Python examples on the page that parse and read no name they never bind.
+
+The section labels are the catalog's words, so the measure works for every page language.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import re
+from collections.abc import Iterable, Mapping
+
+from docgen.i18n import Catalog
+from docgen.markup import inline_code
+from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, PageQuality, UnitQuality
+
+__all__ = ["measure", "unbound_names"]
+
+_HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
+_ANY_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1$", re.M | re.S)
+_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)|<code>(.*?)</code>")
+_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
+_WORD = re.compile(r"\w+")
+_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+WORST = 10  # units listed by name, worst first
+
+
+def _public(qualname: str) -> bool:
+    return not any(
+        part.startswith("_") and not part.startswith("__") for part in qualname.split(".")
+    )
+
+
+def measure(
+    module: ModuleInfo, page: str, usage: str, headings: Mapping[str, str], catalog: Catalog
+) -> PageQuality:
+    """The figures of one module's reference ``page`` (and the example of its ``usage`` note);
+    ``headings`` maps function uids to their heading text, as the renderer made them."""
+    sections = _sections(page)
+    labels = {key: f"**{catalog.t(f'ref.{key}')}**" for key in ("params", "returns", "raises")}
+    labels["examples"] = f"**{catalog.t('ref.examples')}**"
+    units: list[UnitQuality] = []
+    for cls in module.all_classes():
+        if _public(cls.qualname):
+            units.append(_class(cls, sections.get(inline_code(cls.qualname)), labels))
+    for fn in module.all_functions():
+        if _public(fn.qualname):
+            units.append(_function(fn, sections.get(headings.get(fn.uid, "")), labels))
+    known = set(_WORD.findall(module.source)) | {i.bound for i in module.imports} | _BUILTINS
+    known |= set(module.name.split("."))
+    known |= {i.module.split(".")[0] for i in module.imports if i.module}
+    names = list(_prose_names(page))
+    unknown = sorted({n for n in names if n.removesuffix("()").split(".")[0] not in known})
+    codes = [
+        *_examples(page, labels["examples"]),
+        *_examples(usage, f"## {catalog.t('usage.example')}"),
+    ]
+    bad = [code for code in codes if unbound_names(code) != ()]
+    shown = sum(u.shown for u in units)
+    return PageQuality(
+        units=len(units) + 1,  # the module itself always has its page
+        shown=shown + 1,
+        complete=sum(u.shown and not u.missing for u in units) + 1,
+        names=len(names),
+        unknown=tuple(unknown),
+        examples=len(codes),
+        bad_examples=len(bad),
+        worst=tuple(sorted((u for u in units if u.missing), key=lambda u: -len(u.missing))[:WORST]),
+    )
+
+
+def _sections(page: str) -> dict[str, str]:
+    """Heading text -> the Markdown up to the next heading of the same or a higher level."""
+    found = list(_HEADING.finditer(page))
+    out: dict[str, str] = {}
+    for i, match in enumerate(found):
+        level = len(match.group(1))
+        end = next((m.start() for m in found[i + 1 :] if len(m.group(1)) <= level), len(page))
+        out.setdefault(match.group(2).strip(), page[match.end() : end])
+    return out
+
+
+def _own_part(section: str) -> str:
+    """The part of a class section before its methods' headings."""
+    cut = _HEADING.search(section)
+    return section[: cut.start()] if cut else section
+
+
+def _class(cls: ClassInfo, section: str | None, labels: Mapping[str, str]) -> UnitQuality:
+    if section is None:
+        return UnitQuality(cls.uid, shown=False, missing=("section",))
+    missing = () if labels["examples"] in _own_part(section) else ("example",)
+    return UnitQuality(cls.uid, shown=True, missing=missing)
+
+
+def _function(fn: FunctionInfo, section: str | None, labels: Mapping[str, str]) -> UnitQuality:
+    if section is None:
+        return UnitQuality(fn.uid, shown=False, missing=("section",))
+    missing: list[str] = []
+    for p in fn.call_params:
+        star = {"var_positional": "*", "var_keyword": "**"}.get(p.kind.value, "")
+        if f"- {inline_code(star + p.name)}" not in section:
+            missing.append(f"parameter {p.name}")
+    if fn.returns_value and labels["returns"] not in section:
+        missing.append("returns")
+    for r in fn.raises:
+        name = (r.exception or "").split("(")[0].strip()
+        if name and (labels["raises"] not in section or name.rsplit(".", 1)[-1] not in section):
+            missing.append(f"raises {name}")
+    wants_example = not fn.property_role and not fn.is_overload and fn.name != "__init__"
+    if wants_example and labels["examples"] not in section:
+        missing.append("example")
+    return UnitQuality(fn.uid, shown=True, missing=tuple(dict.fromkeys(missing)))
+
+
+def _examples(page: str, label: str) -> list[str]:
+    """The Python fences that follow ``label`` (a bold label or a heading line) before the next
+    label or heading."""
+    out: list[str] = []
+    under, fence, python, body = False, "", False, []
+    for line in page.splitlines():
+        if fence:
+            if line == fence:
+                if under and python:
+                    out.append("\n".join(body))
+                fence, body = "", []
+            else:
+                body.append(line)
+            continue
+        if line.startswith(("```", "~~~")):
+            fence = line[: len(line) - len(line.lstrip(line[0]))]
+            python = line[len(fence) :].strip() == "python"
+        elif line.startswith(("#", "**")):
+            under = line.startswith(label)
+    return out
+
+
+def _prose_names(page: str) -> Iterable[str]:
+    prose = _ANY_FENCE.sub("", page)
+    for line in prose.splitlines():
+        if line.startswith("#"):
+            continue  # headings name the units themselves
+        for match in _SPAN.finditer(line):
+            token = (match.group(1) or match.group(2) or "").strip()
+            if _NAME.match(token):
+                yield token
+
+
+class _Binding(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.bound: set[str] = set()
+        self.read: list[str] = []
+
+    def visit_Name(self, node: ast.Name) -> None:
+        (self.bound.add if isinstance(node.ctx, ast.Store | ast.Del) else self.read.append)(node.id)
+
+    def visit_alias(self, node: ast.alias) -> None:
+        self.bound.add((node.asname or node.name).split(".")[0])
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self.bound.add(node.arg)
+
+    def _named(self, node) -> None:
+        self.bound.add(node.name)
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _named
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.bound.add(node.name)
+        self.generic_visit(node)
+
+
+def unbound_names(code: str) -> tuple[str, ...] | None:
+    """The names ``code`` reads but never binds (builtins aside), in order; None when it does
+    not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    visitor = _Binding()
+    visitor.visit(tree)
+    return tuple(
+        dict.fromkeys(n for n in visitor.read if n not in visitor.bound and n not in _BUILTINS)
+    )

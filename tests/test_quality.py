@@ -1,0 +1,157 @@
+"""render.quality: the figures of a page, against a page made to fall short in known ways."""
+
+from __future__ import annotations
+
+import textwrap
+
+from docgen.extract import extract_source
+from docgen.model import (
+    ClassDoc,
+    Example,
+    FunctionDoc,
+    ModuleDoc,
+    ParamDoc,
+    RaiseDoc,
+    UnitQuality,
+)
+from docgen.render import Renderer
+from docgen.render.quality import measure, unbound_names
+from docgen.render.renderer import function_headings
+
+SOURCE = textwrap.dedent(
+    '''\
+    """Sums."""
+    import math
+
+
+    def add(a, b):
+        """Add two numbers."""
+        if a < 0:
+            raise ValueError("negative")
+        return math.fsum([a, b])
+
+
+    class Box:
+        def put(self, item):
+            return item
+
+
+    def _helper():
+        pass
+    '''
+)
+
+
+def figures(docs):
+    module = extract_source(SOURCE, module="pkg.sums", path="pkg/sums.py")
+    renderer = Renderer(lang="ru")
+    page, usage = renderer.reference(module, docs), renderer.usage(module, docs)
+    return measure(
+        module, page, usage, function_headings(module, renderer.catalog), renderer.catalog
+    )
+
+
+ADD = FunctionDoc(
+    purpose="Складывает числа через `math.fsum` и `invented_thing`.",
+    params=(ParamDoc("a", "первое"),),  # b is missing
+    returns="Сумму.",
+    raises=(RaiseDoc("ValueError", "если `a` меньше нуля"),),
+    steps=(),
+    examples=(Example("from pkg.sums import add\nprint(add(a_value, 2))"),),  # a_value: unbound
+)
+PUT = FunctionDoc(
+    purpose="Кладёт `item`.",
+    params=(ParamDoc("item", "вещь"),),
+    returns="Вещь.",
+    raises=(),
+    steps=(),
+    examples=(Example("from pkg.sums import Box\nbox = Box()\nbox.put(1)"),),
+)
+BOX = ClassDoc("Коробка.", "", (), (Example("from pkg.sums import Box\n\nbox = Box()"),))
+MODULE = ModuleDoc("для сумм", "Обзор.", "", (), None)
+
+
+def test_a_page_with_known_defects_scores_exactly_them() -> None:
+    q = figures(
+        {"pkg.sums": MODULE, "pkg.sums:add": ADD, "pkg.sums:Box": BOX, "pkg.sums:Box.put": PUT}
+    )
+    assert (q.units, q.shown) == (4, 4)  # module, add, Box, Box.put; _helper is not public
+    assert q.complete == 3
+    assert q.worst == (UnitQuality("pkg.sums:add", True, ("parameter b",)),)
+    assert q.unknown == ("invented_thing",)
+    assert q.examples == 3 and q.bad_examples == 1
+
+
+def test_missing_sections_and_parts_are_named() -> None:
+    bare = FunctionDoc("Складывает.", (), "", (), (), ())
+    q = figures({"pkg.sums": MODULE, "pkg.sums:add": bare, "pkg.sums:Box.put": PUT})
+    worst = {u.uid: u.missing for u in q.worst}
+    assert worst["pkg.sums:add"] == (
+        "parameter a",
+        "parameter b",
+        "returns",
+        "raises ValueError",
+        "example",
+    )
+    assert worst["pkg.sums:Box"] == ("example",)  # a class without its doc: no example
+    assert q.complete == 2 and q.unknown == ()
+
+
+def test_unbound_names() -> None:
+    assert unbound_names("import os\nx = os.getcwd()\nprint(x, y)") == ("y",)
+    assert unbound_names("def f(a):\n    return a + b\n") == ("b",)
+    assert unbound_names("for i in range(3):\n    print(i)") == ()
+    assert unbound_names("with open(p) as fh:\n    fh.read()") == ("p",)
+    assert unbound_names("try:\n    pass\nexcept E as err:\n    print(err)") == ("E",)
+    assert unbound_names("def (") is None
+
+
+# -- the figures through a run, the site page and the gate ------------------------------------
+
+
+def test_runs_report_quality_and_check_gates_on_it(tmp_path, monkeypatch, capsys) -> None:
+    import json
+    from pathlib import Path
+
+    from docgen.cli import main
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCGEN_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    example = Path(__file__).resolve().parents[1] / "examples" / "chatbot"
+    assert main([str(example), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    figures = json.loads(out)["quality"]
+    assert figures["coverage"] == 100.0 and figures["counts"]["units"] == 15
+    assert "quality: coverage 100% (15/15 units)" in err
+    page = (tmp_path / "docs" / "quality.md").read_text(encoding="utf-8")
+    assert page.startswith("# Качество документации")
+    assert "[`chatbot.client`](reference/chatbot/client.md)" in page
+    assert "quality.md" in (tmp_path / "mkdocs.yml").read_text(encoding="utf-8")
+
+    assert main(["check", str(example), "--min-coverage", "100", "--max-fallback", "0"]) == 0
+    capsys.readouterr()
+    wanted = figures["examples"] + 1
+    assert main(["check", str(example), "--min-examples", str(wanted)]) == 1
+    err = capsys.readouterr().err
+    assert f"quality: examples {figures['examples']:g}% (wanted at least {wanted:g}%)" in err
+    assert "chatbot.history" in err  # the worst module is named
+
+    # a rerun carries the figures of unchanged pages; the page can be turned off
+    assert main([str(example), "--no-quality-page"]) == 0
+    err = capsys.readouterr().err
+    assert "quality: coverage 100% (15/15 units)" in err
+    assert not (tmp_path / "docs" / "quality.md").exists()
+
+
+def test_gate_thresholds_from_pyproject(tmp_path, monkeypatch, capsys) -> None:
+    from docgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.py").write_text("def f(x):\n    return y + x\n", encoding="utf-8")
+    assert main(["m.py"]) == 0
+    (tmp_path / "pyproject.toml").write_text("[tool.docgen]\nmin_coverage = 100\n")
+    assert main(["check", "m.py"]) == 0
+    (tmp_path / "pyproject.toml").write_text("[tool.docgen]\nmax_fallback = 101\n")
+    assert main(["check", "m.py"]) == 1
+    assert "max-fallback is a percentage" in capsys.readouterr().err
