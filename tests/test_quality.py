@@ -77,7 +77,7 @@ def test_a_page_with_known_defects_scores_exactly_them() -> None:
     )
     assert (q.units, q.shown) == (4, 4)  # module, add, Box, Box.put; _helper is not public
     assert q.complete == 3
-    assert q.worst == (UnitQuality("pkg.sums:add", True, ("parameter b",)),)
+    assert q.worst == (UnitQuality("pkg.sums:add", True, ("parameter:b",)),)
     assert q.unknown == ("invented_thing",)
     assert q.examples == 3 and q.bad_examples == 1
 
@@ -87,10 +87,10 @@ def test_missing_sections_and_parts_are_named() -> None:
     q = figures({"pkg.sums": MODULE, "pkg.sums:add": bare, "pkg.sums:Box.put": PUT})
     worst = {u.uid: u.missing for u in q.worst}
     assert worst["pkg.sums:add"] == (
-        "parameter a",
-        "parameter b",
+        "parameter:a",
+        "parameter:b",
         "returns",
-        "raises ValueError",
+        "raises:ValueError",
         "example",
     )
     assert worst["pkg.sums:Box"] == ("example",)  # a class without its doc: no example

@@ -55,8 +55,8 @@ class Written:
 
 @dataclass(frozen=True, slots=True)
 class UnitQuality:
-    """One unit as its page shows it: whether it has a section, and what the section lacks
-    ("section", "parameter x", "returns", "raises ValueError", "example")."""
+    """One unit as its page shows it: whether it has a section, and what the section lacks, as
+    codes: "section", "parameter:x", "returns", "raises:ValueError", "example"."""
 
     uid: str
     shown: bool

@@ -113,13 +113,13 @@ def _function(fn: FunctionInfo, section: str | None, labels: Mapping[str, str]) 
     for p in fn.call_params:
         star = {"var_positional": "*", "var_keyword": "**"}.get(p.kind.value, "")
         if f"- {inline_code(star + p.name)}" not in section:
-            missing.append(f"parameter {p.name}")
+            missing.append(f"parameter:{p.name}")
     if fn.returns_value and labels["returns"] not in section:
         missing.append("returns")
     for r in fn.raises:
         name = (r.exception or "").split("(")[0].strip()
         if name and (labels["raises"] not in section or name.rsplit(".", 1)[-1] not in section):
-            missing.append(f"raises {name}")
+            missing.append(f"raises:{name}")
     wants_example = not fn.property_role and not fn.is_overload and fn.name != "__init__"
     if wants_example and labels["examples"] not in section:
         missing.append("example")
