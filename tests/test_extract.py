@@ -501,9 +501,8 @@ class _Hostile:
         if file.module == "mod7":
             time.sleep(3600)
         if file.module == "mod9":
-            hoard = []
-            while True:
-                hoard.append(bytearray(64 * 1024 * 1024))
+            hoard = bytearray(2 * 1024**3)  # over the cap at once: no time spent filling it
+            return str(len(hoard))
         return file.module
 
 
