@@ -341,7 +341,7 @@ def test_an_interrupt_during_a_slow_file_stops_the_run_at_once(project: Path, si
     child.send_signal(getattr(signal, signum))
     err = child.stderr.read()
     code = child.wait(30)
-    assert time.monotonic() - sent < 3, "the run did not stop at once"
+    assert time.monotonic() - sent < 5, "the run did not stop at once"
     assert code == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted: the pages written so far are kept" in err
