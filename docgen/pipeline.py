@@ -30,7 +30,16 @@ from docgen.model import (
     Written,
 )
 from docgen.render import Renderer, RenderTask
-from docgen.site import HOME_PAGE, QUALITY_PAGE, SiteResult, SiteWriter, page_path, read_manifest
+from docgen.resources import templates_dir
+from docgen.site import (
+    HOME_PAGE,
+    QUALITY_PAGE,
+    TABLESORT_SCRIPT,
+    SiteResult,
+    SiteWriter,
+    page_path,
+    read_manifest,
+)
 from docgen.store.cache import Cache
 from docgen.store.keys import page_fingerprint, template_hash
 from docgen.store.plan import plan as make_plan
@@ -120,6 +129,8 @@ def run(config: Config, *, console: Console) -> RunReport:
     figures = total(tally.quality) if tally.quality else None
     if config.quality_page and figures is not None:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))
+        script = (templates_dir() / "assets" / "tablesort.js").read_text(encoding="utf-8")
+        site.write(Page(PageKind.ASSET, "", TABLESORT_SCRIPT, script))
     result = site.finish()
     for warning in result.warnings:
         console.warn(warning)

@@ -127,7 +127,9 @@ def test_runs_report_quality_and_check_gates_on_it(tmp_path, monkeypatch, capsys
     page = (tmp_path / "docs" / "quality.md").read_text(encoding="utf-8")
     assert page.startswith("# Качество документации")
     assert "[`chatbot.client`](reference/chatbot/client.md)" in page
-    assert "quality.md" in (tmp_path / "mkdocs.yml").read_text(encoding="utf-8")
+    config = (tmp_path / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "quality.md" in config and "javascripts/docgen-tablesort.js" in config
+    assert "new Tablesort(table)" in (tmp_path / "docs/javascripts/docgen-tablesort.js").read_text()
 
     assert main(["check", str(example), "--min-coverage", "100", "--max-fallback", "0"]) == 0
     capsys.readouterr()
@@ -142,6 +144,7 @@ def test_runs_report_quality_and_check_gates_on_it(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert "quality: coverage 100% (15/15 units)" in err
     assert not (tmp_path / "docs" / "quality.md").exists()
+    assert not (tmp_path / "docs" / "javascripts").exists()
 
 
 def test_gate_thresholds_from_pyproject(tmp_path, monkeypatch, capsys) -> None:

@@ -28,6 +28,7 @@ __all__ = [
 class PageKind(StrEnum):
     HOME = "home"
     QUALITY = "quality"
+    ASSET = "asset"  # a script the site's pages use
     REFERENCE = "reference"
     USAGE = "usage"
 

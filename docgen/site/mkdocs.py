@@ -14,7 +14,7 @@ import yaml
 
 from docgen.errors import SiteError
 from docgen.model import Page, PageKind
-from docgen.site.paths import SECTIONS
+from docgen.site.paths import SECTIONS, TABLESORT_LIBRARY, TABLESORT_SCRIPT
 
 __all__ = ["build_nav", "build_site", "load_yaml", "plan_mkdocs_yml", "replace_nav"]
 
@@ -177,6 +177,7 @@ def _new_mkdocs_yml(
         ],
     }
     config["plugins"] = [{"search": {"lang": search_langs}}]
+    config["extra_javascript"] = [TABLESORT_LIBRARY, TABLESORT_SCRIPT]
     config["markdown_extensions"] = [
         "admonition",
         "attr_list",

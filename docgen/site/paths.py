@@ -6,10 +6,20 @@ from pathlib import PurePosixPath
 
 from docgen.model import PageKind
 
-__all__ = ["HOME_PAGE", "QUALITY_PAGE", "SECTIONS", "page_path", "safe_rel"]
+__all__ = [
+    "HOME_PAGE",
+    "QUALITY_PAGE",
+    "SECTIONS",
+    "TABLESORT_LIBRARY",
+    "TABLESORT_SCRIPT",
+    "page_path",
+    "safe_rel",
+]
 
 HOME_PAGE = "index.md"
 QUALITY_PAGE = "quality.md"
+TABLESORT_SCRIPT = "javascripts/docgen-tablesort.js"  # sorts the quality page's tables
+TABLESORT_LIBRARY = "https://unpkg.com/tablesort@5.3.0/dist/tablesort.min.js"
 SECTIONS = {PageKind.REFERENCE: "reference", PageKind.USAGE: "usage"}
 _SPECIAL_STEMS = frozenset({"index", "readme"})  # MkDocs maps both to the folder's URL
 

@@ -171,7 +171,8 @@ class SiteWriter:
     def write(self, page: Page) -> None:
         """Write one page now (atomically, and only when its text changed)."""
         rel = page.rel_path
-        if not safe_rel(rel) or not rel.endswith(".md"):
+        wanted = ".js" if page.kind is PageKind.ASSET else ".md"
+        if not safe_rel(rel) or not rel.endswith(wanted):
             raise SiteError(f"bad page path {rel!r}", path=self.out_dir)
         if rel in self.seen:
             raise SiteError(f"two pages for {rel!r}", path=self.out_dir)
