@@ -577,3 +577,13 @@ def test_pool_abandoned_early_runs_no_queued_chunk(tmp_path):
     # the chunks already running (and the few the executor had queued) finish; the rest never
     # start: without the cancellation every one of the 48 files would be run
     assert len(list(marks.iterdir())) < 24
+
+
+def test_a_masked_f_string_gives_no_raise_message():
+    """On a Python whose ast cannot read PEP 701 f-strings, they are masked as "xxx…" strings
+    for positions; the filler must never pass for the code's message."""
+    source = 'def f(x):\n    raise TypeError(f"bad {x!r} and {"nested"}")\n\n\n'
+    source += 'def g():\n    raise ValueError("plain")\n'
+    info = extract_source(source, module="m", path="m.py")
+    assert [r.message for r in info.functions[0].raises] == [None]
+    assert [r.message for r in info.functions[1].raises] == ["plain"]

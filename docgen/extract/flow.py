@@ -235,6 +235,17 @@ class FlowBuilder:
         calls = self.calls_in(*roots)
         return FlowNode(FlowKind.DEF, label, stmt.lineno, (), calls)
 
+    def _literal(self, node: ast.Constant) -> str | None:
+        """A string constant's value as the file writes it; None when the file's text is not
+        that literal (newer syntax masked for this Python's ast: an f-string read as "xxxx")."""
+        if self.src.of(node)[:1] in "\"'" and "x" * 3 not in node.value:
+            return text_value(node.value)  # the common case: a plain literal, unmasked
+        try:
+            value = ast.literal_eval(self.src.of(node))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+        return text_value(value) if value == node.value else None
+
     def _raise(self, stmt: ast.Raise) -> Raise:
         exc = stmt.exc
         if exc is None:
@@ -244,6 +255,6 @@ class FlowBuilder:
             if exc.args:
                 first = exc.args[0]
                 if type(first) is ast.Constant and isinstance(first.value, str):
-                    message = text_value(first.value)
+                    message = self._literal(first)
             exc = exc.func
         return Raise(callee(self.src, exc), message, stmt.lineno)
