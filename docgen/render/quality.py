@@ -30,6 +30,7 @@ from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, PageQuality, UnitQ
 __all__ = ["measure", "unbound_names"]
 
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
+_HEADING_LINE = re.compile(r"^#.*$", re.M)
 _ANY_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1$", re.M | re.S)
 _SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)|<code>(.*?)</code>")
 _NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
@@ -149,14 +150,11 @@ def _examples(page: str, label: str) -> list[str]:
 
 
 def _prose_names(page: str) -> Iterable[str]:
-    prose = _ANY_FENCE.sub("", page)
-    for line in prose.splitlines():
-        if line.startswith("#"):
-            continue  # headings name the units themselves
-        for match in _SPAN.finditer(line):
-            token = (match.group(1) or match.group(2) or "").strip()
-            if _NAME.match(token):
-                yield token
+    prose = _HEADING_LINE.sub("", _ANY_FENCE.sub("", page))  # headings name the units
+    for match in _SPAN.finditer(prose):
+        token = (match.group(1) or match.group(2) or "").strip()
+        if _NAME.match(token):
+            yield token
 
 
 class _Binding(ast.NodeVisitor):
