@@ -44,7 +44,7 @@ from docgen.store.cache import Cache
 from docgen.store.keys import page_fingerprint, template_hash
 from docgen.store.plan import plan as make_plan
 from docgen.ui.console import Console
-from docgen.ui.quality import ModuleQuality, total
+from docgen.ui.quality import ModuleQuality, QualityReport, total
 from docgen.ui.report import RunReport
 from docgen.write import make_writer, writer_id
 
@@ -126,7 +126,7 @@ def run(config: Config, *, console: Console) -> RunReport:
 
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
-    figures = total(tally.quality) if tally.quality else None
+    figures = tally.figures()
     if config.quality_page and figures is not None:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))
         script = (templates_dir() / "assets" / "tablesort.js").read_text(encoding="utf-8")
@@ -210,6 +210,10 @@ class _Tally:
             Listed(reference.module, reference.title, reference.rel_path, usage.rel_path)
         )
 
+    def figures(self) -> QualityReport | None:
+        """The quality of every page of the site: this run's and the carried ones."""
+        return total(self.quality) if self.quality else None
+
     def report(
         self,
         config: Config,
@@ -232,5 +236,5 @@ class _Tally:
             writer="offline" if config.offline else "model",
             interrupted=interrupted,
             strict=config.strict,
-            quality=total(self.quality) if self.quality else None,  # (cheap: a few sums)
+            quality=self.figures(),
         )
