@@ -100,11 +100,11 @@ def test_nav_mirrors_the_package_tree() -> None:
             {
                 "pkg": [
                     "reference/pkg/index.md",
-                    {"pkg.a": "reference/pkg/a.md"},
+                    {"a": "reference/pkg/a.md"},  # short labels: the tree holds the path
                     {
-                        "pkg.sub": [
+                        "sub": [
                             "reference/pkg/sub/index.md",
-                            {"pkg.sub.b": "reference/pkg/sub/b.md"},
+                            {"b": "reference/pkg/sub/b.md"},
                         ]
                     },
                 ]
@@ -209,6 +209,7 @@ def test_created_mkdocs_yml(tmp_path: Path) -> None:
     assert config["site_name"] == "Demo"
     assert config["docs_dir"] == "site-docs"
     assert config["theme"]["name"] == "material"
+    assert "navigation.prune" in config["theme"]["features"]  # a page carries only its branch
     assert config["theme"]["language"] == "ru"
     assert "content.code.copy" in config["theme"]["features"]
     assert config["plugins"] == [{"search": {"lang": ["ru", "en"]}}]

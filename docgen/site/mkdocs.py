@@ -51,7 +51,7 @@ def build_nav(
                 node = node.children.setdefault(part, _Node())
             node.page = page.rel_path
         if tree.children:
-            nav.append({title[key]: tree.entries("")})
+            nav.append({title[key]: tree.entries()})
     return nav
 
 
@@ -62,11 +62,13 @@ class _Node:
         self.page: str | None = None
         self.children: dict[str, _Node] = {}
 
-    def entries(self, prefix: str) -> list[Any]:
+    def entries(self) -> list[Any]:
+        """The nav entries below this node, each titled by its last name part: the package
+        path is the nav's own hierarchy."""
         out: list[Any] = []
         for part in sorted(self.children):
             child = self.children[part]
-            name = f"{prefix}{part}"
+            name = part
             if not child.children:
                 out.append({name: child.page})
                 continue
@@ -76,7 +78,7 @@ class _Node:
                 # navigation.indexes expects; a module page beside a folder keeps its title
                 index = child.page.endswith("/index.md")
                 section.append(child.page if index else {name: child.page})
-            section.extend(child.entries(f"{name}."))
+            section.extend(child.entries())
             out.append({name: section})
         return out
 
@@ -161,6 +163,7 @@ def _new_mkdocs_yml(
             "content.code.copy",
             "navigation.sections",
             "navigation.indexes",
+            "navigation.prune",  # each page carries only its own branch of the nav
             "navigation.top",
         ],
         "palette": [
