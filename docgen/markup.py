@@ -1,4 +1,5 @@
-"""Text forms shared by the stages: one-line labels, inline code spans, Python signatures.
+"""Text forms shared by the stages: one-line labels, inline code spans, Python signatures, and
+which names a piece of example code reads without binding them.
 
 The extract stage labels flow nodes with :func:`one_line`; the offline writer and the renderer
 both quote code with :func:`inline_code`; the prompt builder and the pages both show
@@ -7,11 +8,24 @@ both quote code with :func:`inline_code`; the prompt builder and the pages both 
 
 from __future__ import annotations
 
+import ast
+import builtins
+import keyword
 import re
 
 from docgen.model import FunctionInfo, ParamKind
 
-__all__ = ["inline_code", "longest_run", "one_line", "signature", "text_value"]
+__all__ = [
+    "BUILTIN_NAMES",
+    "inline_code",
+    "longest_run",
+    "one_line",
+    "signature",
+    "text_value",
+    "unbound_names",
+]
+
+BUILTIN_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 
 _SPACES = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -86,3 +100,43 @@ def signature(fn: FunctionInfo, *, qualified: bool = False) -> str:
     lines = [f"@{d}" for d in fn.decorators]
     lines.append(f"{head} {fn.name}{fn.type_params or ''}({', '.join(parts)}){returns}:")
     return "\n".join(lines)
+
+
+class _Binding(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.bound: set[str] = set()
+        self.read: list[str] = []
+
+    def visit_Name(self, node: ast.Name) -> None:
+        (self.bound.add if isinstance(node.ctx, ast.Store | ast.Del) else self.read.append)(node.id)
+
+    def visit_alias(self, node: ast.alias) -> None:
+        self.bound.add((node.asname or node.name).split(".")[0])
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self.bound.add(node.arg)
+
+    def _named(self, node) -> None:
+        self.bound.add(node.name)
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _named
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.bound.add(node.name)
+        self.generic_visit(node)
+
+
+def unbound_names(code: str) -> tuple[str, ...] | None:
+    """The names ``code`` reads but never binds (builtins aside), in order; None when it does
+    not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    visitor = _Binding()
+    visitor.visit(tree)
+    return tuple(
+        dict.fromkeys(n for n in visitor.read if n not in visitor.bound and n not in BUILTIN_NAMES)
+    )

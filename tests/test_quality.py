@@ -15,7 +15,8 @@ from docgen.model import (
     UnitQuality,
 )
 from docgen.render import Renderer
-from docgen.render.quality import measure, unbound_names
+from docgen.markup import unbound_names
+from docgen.render.quality import measure
 from docgen.render.renderer import function_headings
 
 SOURCE = textwrap.dedent(

@@ -17,17 +17,14 @@ The section labels are the catalog's words, so the measure works for every page 
 
 from __future__ import annotations
 
-import ast
-import builtins
-import keyword
 import re
 from collections.abc import Iterable, Mapping
 
 from docgen.i18n import Catalog
-from docgen.markup import inline_code
+from docgen.markup import BUILTIN_NAMES, inline_code, unbound_names
 from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, PageQuality, UnitQuality
 
-__all__ = ["measure", "unbound_names"]
+__all__ = ["measure"]
 
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
 _HEADING_LINE = re.compile(r"^#.*$", re.M)
@@ -35,7 +32,6 @@ _ANY_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1$", re.M | re.S)
 _SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)|<code>(.*?)</code>")
 _NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
 _WORD = re.compile(r"\w+")
-_BUILTINS = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 WORST = 10  # units listed by name, worst first
 
 
@@ -60,7 +56,7 @@ def measure(
     for fn in module.all_functions():
         if _public(fn.qualname):
             units.append(_function(fn, sections.get(headings.get(fn.uid, "")), labels))
-    known = set(_WORD.findall(module.source)) | {i.bound for i in module.imports} | _BUILTINS
+    known = set(_WORD.findall(module.source)) | {i.bound for i in module.imports} | BUILTIN_NAMES
     known |= set(module.name.split("."))
     known |= {i.module.split(".")[0] for i in module.imports if i.module}
     names = list(_prose_names(page))
@@ -155,43 +151,3 @@ def _prose_names(page: str) -> Iterable[str]:
         token = (match.group(1) or match.group(2) or "").strip()
         if _NAME.match(token):
             yield token
-
-
-class _Binding(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.bound: set[str] = set()
-        self.read: list[str] = []
-
-    def visit_Name(self, node: ast.Name) -> None:
-        (self.bound.add if isinstance(node.ctx, ast.Store | ast.Del) else self.read.append)(node.id)
-
-    def visit_alias(self, node: ast.alias) -> None:
-        self.bound.add((node.asname or node.name).split(".")[0])
-
-    def visit_arg(self, node: ast.arg) -> None:
-        self.bound.add(node.arg)
-
-    def _named(self, node) -> None:
-        self.bound.add(node.name)
-        self.generic_visit(node)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _named
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.bound.add(node.name)
-        self.generic_visit(node)
-
-
-def unbound_names(code: str) -> tuple[str, ...] | None:
-    """The names ``code`` reads but never binds (builtins aside), in order; None when it does
-    not parse."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None
-    visitor = _Binding()
-    visitor.visit(tree)
-    return tuple(
-        dict.fromkeys(n for n in visitor.read if n not in visitor.bound and n not in _BUILTINS)
-    )

@@ -12,6 +12,7 @@ import ast
 import re
 from functools import lru_cache
 
+from docgen.markup import one_line, unbound_names
 from docgen.model import ClassInfo, Example, FunctionInfo, ModuleInfo, Parameter, ParamKind
 
 _LITERALS = {
@@ -118,7 +119,46 @@ def _find_class(module: ModuleInfo, qualname: str) -> ClassInfo | None:
 
 
 def function_example(fn: FunctionInfo, module: ModuleInfo | None) -> str:
-    """A minimal call of ``fn``; "" when none can be built."""
+    """A minimal call of ``fn``; "" when none can be built. A value the code gives no literal
+    for is a placeholder the example binds first (``session = ...  # Session``), so the
+    example reads no name it never defines."""
+    owner = fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else None
+    known = {**_known_params(owner, module), **{p.name: p for p in fn.params}}
+    return _self_contained(_function_call(fn, module), known)
+
+
+def _known_params(cls_qualname: str | None, module: ModuleInfo | None) -> dict[str, Parameter]:
+    """The parameters (or dataclass fields) that making an instance of the class passes."""
+    cls = _find_class(module, cls_qualname) if module and cls_qualname else None
+    if cls is None:
+        return {}
+    init = next((m for m in cls.methods if m.name == "__init__"), None)
+    if init is not None:
+        return {p.name: p for p in init.params}
+    return {
+        a.name: Parameter(a.name, ParamKind.POSITIONAL_OR_KEYWORD, a.annotation)
+        for a in cls.attributes
+    }
+
+
+def _self_contained(code: str, params: dict[str, Parameter]) -> str:
+    """``code`` with a placeholder line for each parameter it reads but never binds, after its
+    imports."""
+    missing = [name for name in unbound_names(code) or () if name in params]
+    if not missing:
+        return code
+    lines = code.split("\n")
+    at = 0
+    while at < len(lines) and (lines[at].startswith(("import ", "from ")) or not lines[at]):
+        at += 1
+    holders = []
+    for name in missing:
+        annotation = one_line(params[name].annotation or "", 60)
+        holders.append(f"{name} = ...  # {annotation}" if annotation else f"{name} = ...")
+    return "\n".join([*lines[:at], *holders, *lines[at:]])
+
+
+def _function_call(fn: FunctionInfo, module: ModuleInfo | None) -> str:
     owner = fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else None
     top = owner.split(".")[0] if owner else fn.name
     lines = _import_line(module, top)
@@ -162,7 +202,8 @@ def function_example(fn: FunctionInfo, module: ModuleInfo | None) -> str:
 
 def class_example(cls: ClassInfo, module: ModuleInfo | None) -> str:
     top = cls.qualname.split(".")[0]
-    return "\n".join([*_import_line(module, top), *_instance(cls.qualname, module)])
+    code = "\n".join([*_import_line(module, top), *_instance(cls.qualname, module)])
+    return _self_contained(code, _known_params(cls.qualname, module))
 
 
 def module_example(mod: ModuleInfo) -> str:
