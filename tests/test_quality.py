@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from docgen.extract import extract_source
+from docgen.markup import unbound_names
 from docgen.model import (
     ClassDoc,
     Example,
@@ -15,7 +16,6 @@ from docgen.model import (
     UnitQuality,
 )
 from docgen.render import Renderer
-from docgen.markup import unbound_names
 from docgen.render.quality import measure
 from docgen.render.renderer import function_headings
 
