@@ -279,3 +279,11 @@ def test_first_parameter_of_a_method_is_bound_whatever_its_name():
     assert getter.purpose == "Свойство `num` класса `F` возвращает значение типа `int`."
     assert [p.name for p in docs["pkg.mod:F.make"].params] == ["x"]
     assert docs["pkg.mod:F.make"].examples[0].code.endswith("result = F.make(1)")
+
+
+def test_a_package_main_module_runs_as_the_package():
+    source = "import sys\n\n\ndef main():\n    return 0\n\n\nif __name__ == '__main__':\n    sys.exit(main())\n"
+    mod = extract_source(source, module="tool.__main__", path="tool/__main__.py")
+    doc = RU.document(mod, UnitContext(mod))
+    assert "`python -m tool`" in doc.entry_point
+    assert "__main__`" not in doc.entry_point

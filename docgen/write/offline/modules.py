@@ -29,7 +29,8 @@ class ModuleDocs:
         entry = ""
         if mod.main_block is not None:
             body = self.flow.brief(mod.main_block.flow)
-            entry = cat.t("module.entry_point", command=code(f"python -m {mod.name}"), body=body)
+            runs_as = mod.name.removesuffix(".__main__")  # a package's __main__: python -m pkg
+            entry = cat.t("module.entry_point", command=code(f"python -m {runs_as}"), body=body)
         return ModuleDoc(
             title=title,
             overview=overview,
