@@ -282,7 +282,8 @@ def test_first_parameter_of_a_method_is_bound_whatever_its_name():
 
 
 def test_a_package_main_module_runs_as_the_package():
-    source = "import sys\n\n\ndef main():\n    return 0\n\n\nif __name__ == '__main__':\n    sys.exit(main())\n"
+    source = "import sys\n\n\ndef main():\n    return 0\n\n\n"
+    source += "if __name__ == '__main__':\n    sys.exit(main())\n"
     mod = extract_source(source, module="tool.__main__", path="tool/__main__.py")
     doc = RU.document(mod, UnitContext(mod))
     assert "`python -m tool`" in doc.entry_point

@@ -153,7 +153,7 @@ def test_headings_follow_the_fixed_scheme():
     assert headings(page) == [
         (1, "Модуль `pkg.mod`"),
         (2, "Обзор"),
-        (2, "Подробней"),
+        (2, "Подробнее"),
         (2, "Классы"),
         (3, "`A`"),
         (4, "`A.v` (свойство)"),
