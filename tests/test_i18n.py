@@ -97,7 +97,7 @@ def test_user_catalog_overrides_keys(tmp_path):
     )
     cat = load_catalog("ru", [tmp_path])
     assert cat.t("ref.overview") == "Коротко"
-    assert cat.t("ref.details") == "Подробней"  # untouched keys stay
+    assert cat.t("ref.details") == "Подробнее"  # untouched keys stay
 
 
 def test_invalid_user_catalog_is_reported(tmp_path):
