@@ -288,3 +288,21 @@ def test_a_package_main_module_runs_as_the_package():
     doc = RU.document(mod, UnitContext(mod))
     assert "`python -m tool`" in doc.entry_point
     assert "__main__`" not in doc.entry_point
+
+
+def test_context_managers_are_called_so_and_used_with_with():
+    mod = real(
+        "import contextlib\n\n\n@contextlib.contextmanager\ndef opened(path: str):\n"
+        "    yield open(path)\n\n\n@contextlib.asynccontextmanager\nasync def lifespan(app):\n"
+        "    yield app\n"
+    )
+    docs = docs_of(RU, mod)
+    opened, lifespan = docs["pkg.mod:opened"], docs["pkg.mod:lifespan"]
+    assert opened.purpose.startswith("Контекстный менеджер `opened`")
+    assert "блок `with` получает значение" in opened.returns
+    assert 'with opened("text") as value:' in opened.examples[0].code
+    assert lifespan.purpose.startswith("Асинхронный контекстный менеджер `lifespan`")
+    code = lifespan.examples[0].code
+    assert "async with lifespan(app) as value:" in code and "async for" not in code
+    assert "app = ..." in code and "asyncio.run(demo())" in code
+    compile(code, "example", "exec")

@@ -197,6 +197,18 @@ class FunctionInfo:
         return self.params[1:] if self.bound_param is not None else self.params
 
     @property
+    def context_manager(self) -> str | None:
+        """ "sync" for a ``@contextmanager`` function, "async" for an ``@asynccontextmanager``
+        one (``contextlib.`` or not), else None: its ``yield`` is the ``with`` block's value."""
+        for decorator in self.decorators:
+            name = decorator.split("(")[0].rsplit(".", 1)[-1].strip()
+            if name == "contextmanager":
+                return "sync"
+            if name == "asynccontextmanager":
+                return "async"
+        return None
+
+    @property
     def returns_value(self) -> bool:
         """Whether the function gives a value back: it yields, its return annotation is not
         None (nor NoReturn/Never), or without one, it returns something other than None."""

@@ -155,7 +155,12 @@ def _self_contained(code: str, params: dict[str, Parameter]) -> str:
     for name in missing:
         annotation = one_line(params[name].annotation or "", 60)
         holders.append(f"{name} = ...  # {annotation}" if annotation else f"{name} = ...")
-    return "\n".join([*lines[:at], *holders, *lines[at:]])
+    head = lines[:at]
+    while head and not head[-1]:
+        head.pop()
+    rest = lines[at:]
+    gap = [""] if rest and rest[0].startswith(("def ", "async def ")) else []
+    return "\n".join([*head, *([""] if head else []), *holders, *gap, *rest])
 
 
 def _function_call(fn: FunctionInfo, module: ModuleInfo | None) -> str:
@@ -182,6 +187,12 @@ def _function_call(fn: FunctionInfo, module: ModuleInfo | None) -> str:
     if fn.property_role == "deleter":
         return "\n".join([*lines, f"del {target}"])
     call = f"{target}({call_args(params)})"
+    if fn.context_manager == "async":
+        lines = ["import asyncio", *([""] if not lines else []), *lines]
+        body = ["", "async def demo():", f"    async with {call} as value:", "        print(value)"]
+        return "\n".join([*lines, *body, "", "asyncio.run(demo())"])
+    if fn.context_manager:
+        return "\n".join([*lines, f"with {call} as value:", "    print(value)"])
     if fn.is_async:
         lines = ["import asyncio", *([""] if not lines else []), *lines]
         if fn.yields:

@@ -119,6 +119,9 @@ class OfflineWriter(ModuleDocs):
         if cls and fn.name == "__init__":
             return t("subject.constructor", cls=owner)
         prefix = "async_" if fn.is_async else ""
+        if fn.context_manager:
+            kind = "method" if cls else "function"
+            return t(f"subject.{prefix}context_manager_{kind}", name=name, cls=owner)
         if fn.yields:
             prefix += "generator_"
         if cls:
@@ -205,6 +208,10 @@ class OfflineWriter(ModuleDocs):
             if item.description:
                 return sentence(item.description)
             return t("returns.type", type=code(item.type))
+        if fn.context_manager == "async":
+            return t("returns.async_context_manager")
+        if fn.context_manager:
+            return t("returns.context_manager")
         if fn.yields:
             if fn.returns:
                 return t("returns.generator_type", type=code(fn.returns))
