@@ -301,3 +301,15 @@ def test_indented_docstring_blocks_keep_their_layout() -> None:
     assert out.endswith("The end, \\*really\\*.")
     # a continuation line of a sentence is prose, not a block
     assert "```" not in escape_prose("First line\n  continued here")
+
+
+def test_signature_blocks_show_the_code_and_a_proposal_apart():
+    mod = module(
+        'def f(x):\n    """Real words.\n\n    More."""\n    return x\n\n\ndef g(y):\n    return y\n'
+    )
+    page = Renderer().reference(mod, offline_docs(mod))
+    f_part, g_part = page.split("### `g`")
+    assert '```python\ndef f(x):\n    """Real words.\n\n    More.\n    """\n```' in f_part
+    assert "Предлагаемый docstring" not in f_part  # the code has its own
+    assert "```python\ndef g(y):\n```" in g_part
+    assert '**Предлагаемый docstring**:\n\n```python\n"""Функция `g`' in g_part

@@ -10,6 +10,7 @@ of :mod:`docgen.render.markdown` keep text from code and writers literal.
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -75,6 +76,7 @@ class Renderer:
             signature=signature,
             split_step=split_step,
             link=link_target,
+            dedent=lambda text: textwrap.dedent(str(text)),
         )
         self.env.globals.update(
             t=self.catalog.t,
