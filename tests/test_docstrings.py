@@ -112,3 +112,14 @@ def test_plain_and_empty():
     assert doc.summary == "One line continued."
     assert doc.description == "More."
     assert doc.params == ()
+
+
+def test_rest_markup_is_read_as_its_text():
+    doc = parse_docstring(
+        "Join with :func:`os.path.join` and :py:meth:`~pkg.Store.save`.\n\n"
+        "Notes\n=====\n\nSee :ref:`the guide <guide>`; \\*args are passed on.\n\n"
+        "Args:\n    path: a :class:`pathlib.Path`.\n"
+    )
+    assert doc.summary == "Join with `os.path.join` and `save`."
+    assert doc.description == "Notes\n\nSee the guide; *args are passed on."
+    assert doc.params[0].description == "a `pathlib.Path`."

@@ -8,6 +8,7 @@ parser does not recognise stays in the description, so no text is ever lost.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 from dataclasses import dataclass
@@ -77,7 +78,52 @@ _GOOGLE_ITEM = re.compile(r"^(\*{0,2}[\w.]+)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
 
 
 def parse_docstring(text: str | None) -> Docstring:
-    """Parse a raw docstring (as in the source, any indentation). Never raises."""
+    """Parse a raw docstring (as in the source, any indentation). Never raises. reST markup
+    that means nothing in Markdown is read as its text (:func:`plain_text`)."""
+    parsed = _parse(text)
+    summary = parsed.summary
+    if parsed.style == "plain" and not parsed.description and not set(":\\\\") & set(summary):
+        return parsed  # the common one-line docstring: nothing to clean
+    return dataclasses.replace(
+        parsed,
+        summary=plain_text(parsed.summary),
+        description=plain_text(parsed.description),
+        params=tuple(_plain_item(i) for i in parsed.params),
+        returns=_plain_item(parsed.returns) if parsed.returns else None,
+        yields=_plain_item(parsed.yields) if parsed.yields else None,
+        raises=tuple(_plain_item(i) for i in parsed.raises),
+        attributes=tuple(_plain_item(i) for i in parsed.attributes),
+    )
+
+
+# :func:`name`, :py:meth:`~pkg.Class.method`, :ref:`Title <label>` -> `name`, `method`, Title
+_ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`(~?)([^`<]*?)\s*(?:<[^`>]*>)?`")
+_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`#*+])\1{2,}\s*$")
+_PROSE_ROLES = frozenset({"ref", "doc", "term", "abbr", "dfn"})  # their text is prose
+
+
+def plain_text(text: str) -> str:
+    """reST roles as code spans (a ``~`` keeps the last name part; ``:ref:`` and the like keep
+    their text), section underlines dropped, ``\\*`` as ``*``."""
+    if not text:
+        return text
+
+    def role(match: re.Match[str]) -> str:
+        kind, short, target = match.group(1), match.group(2), match.group(3).strip()
+        if short:
+            target = target.rsplit(".", 1)[-1]
+        return target if kind in _PROSE_ROLES else f"`{target}`"
+
+    text = _ROLE.sub(role, text)
+    lines = [line for line in text.split("\n") if not _UNDERLINE.match(line)]
+    return "\n".join(lines).replace("\\*", "*")
+
+
+def _plain_item(item: DocItem) -> DocItem:
+    return dataclasses.replace(item, description=plain_text(item.description))
+
+
+def _parse(text: str | None) -> Docstring:
     if not text or not text.strip():
         return Docstring()
     lines = inspect.cleandoc(text).splitlines()
