@@ -7,15 +7,23 @@ import json
 import pytest
 from chat_fixtures import make_module, offline_stub
 
+from docgen.errors import AnswerError
 from docgen.model import ClassDoc, FunctionDoc, ModuleDoc
 from docgen.write.chat.answer import (
-    AnswerError,
+    FUNCTION_SCHEMA,
+    MODULE_SCHEMA,
     code_params,
     code_raises,
     merge,
-    parse_answer,
     schema_for,
 )
+from docgen.write.chat.normalize import candidates, clean_name, normalize, strip_doctest
+
+
+def parse_answer(text: str) -> dict:
+    """The object a single-object answer holds (the writer judges all candidates)."""
+    return candidates(text)[-1]
+
 
 SOURCE = '''
 import json
@@ -51,10 +59,63 @@ def test_parse_bare_fenced_and_wrapped_json():
     assert parse_answer('{"a": 1}') == {"a": 1}
     assert parse_answer('Вот ответ:\n```json\n{"a": "}"}\n```\nГотово.') == {"a": "}"}
     assert parse_answer('Конечно! {"a": {"b": [1, 2,]},} надеюсь, помог') == {"a": {"b": [1, 2]}}
-    assert parse_answer('{"x": 1} and then {"y": 2}') == {"x": 1}
+    assert candidates('{"x": 1} and then {"y": 2}') == [{"x": 1}, {"y": 2}]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "нет JSON", '{"a": ', "[1, 2]"])
+def test_reasoning_python_literals_and_raw_newlines():
+    shape = '{"purpose": "...", "params": [{"name": "...", "description": "..."}]}'
+    text = (
+        f"<think>The answer must look like {shape}. Let me write it.</think>\n"
+        + '{"purpose": "да"}'
+    )
+    assert candidates(text) == [{"purpose": "да"}]
+    assert candidates("Вот: {'purpose': 'Читает', 'raises': [], 'ok': True}") == [
+        {"purpose": "Читает", "raises": [], "ok": True}
+    ]
+    assert candidates('{"purpose": "строка один\nстрока два"}'.replace("\\n", "\n")) == [
+        {"purpose": "строка один\nстрока два"}
+    ]
+    # a server that drops the opening tag; an answer whose quotes need repair
+    assert candidates('думаю...</think>{"a": 1}') == [{"a": 1}]
+    assert candidates('{"purpose": "он сказал "да" и ушёл"}') == [
+        {"purpose": 'он сказал "да" и ушёл'}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [("`path`", "path"), ("path: str", "path"), ("*args", "args"), ("**kw", "kw"),
+     ("timeout=None", "timeout"), ("path (str)", "path"), ("*", ""), ("/", "")],
+)  # fmt: skip
+def test_parameter_names_are_cleaned(raw, name):
+    assert clean_name(raw) == name
+
+
+def test_normalize_fills_missing_fields_and_canonicalises_lists():
+    answer = {
+        "purpose": "Назначение.",
+        "params": [{"name": "`key`: str", "description": "ключ"}, {"name": "*", "description": ""}],
+        "steps": "1. Первый шаг.\n2. Второй шаг.",
+        "examples": [{"code": ">>> f(1)\n2\n>>> f(\n...     2)", "description": "вызов"}],
+    }
+    out = normalize(answer, FUNCTION_SCHEMA)
+    assert out["params"] == [{"name": "key", "description": "ключ"}]
+    assert out["returns"] == "" and out["raises"] == []
+    assert out["steps"] == ["Первый шаг.", "Второй шаг."]
+    assert out["examples"][0]["code"] == "f(1)\n# 2\nf(\n    2)"
+    module = normalize({"overview": "О.", "usage_example": "print(1)"}, MODULE_SCHEMA)
+    assert module["usage_example"] == {"code": "print(1)", "description": ""}
+    assert module["title"] == "" and module["steps"] == []
+    params = normalize({"params": {"a": "первый", "b": "второй"}}, FUNCTION_SCHEMA)["params"]
+    assert [p["name"] for p in params] == ["a", "b"]
+
+
+def test_doctest_prompts_are_stripped():
+    assert strip_doctest("x = 1\nprint(x)") == "x = 1\nprint(x)"
+    assert strip_doctest(">>> 1 + 1\n2") == "1 + 1\n# 2"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "нет JSON", "[1, 2]", "<think>{}</think>"])
 def test_parse_rejects_answers_without_an_object(text):
     with pytest.raises(AnswerError):
         parse_answer(text)

@@ -130,12 +130,29 @@ async def test_a_bad_answer_is_asked_again_once(server, module, first):
     assert len(server.requests) == 2
 
 
-async def test_repair_prompt_lists_the_problems(server, module):
-    bad = {**GOOD, "examples": [{"code": "load(", "description": "x"}]}
+async def test_repair_turn_shows_the_answer_and_the_problems_in_the_page_language(server, module):
+    bad = {**GOOD, "params": [{"name": "path", "description": "путь к файлу"}]}
+    first = "<think>Сначала подумаю.</think>" + json.dumps(bad, ensure_ascii=False)
+    server.queue(Reply(content=first))
+    result = await write_one(server, module)
+    assert result.source is DocSource.MODEL
+    messages = server.requests[1].body["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[2]["content"] == json.dumps(bad, ensure_ascii=False)  # reasoning left out
+    repair = messages[3]["content"]
+    assert "Не описан параметр `strict`" in repair
+    assert repair.rstrip().endswith("}")
+    assert '"purpose"' in repair.splitlines()[-1]  # the shape again, at the very end
+    assert messages[1]["content"].rstrip().endswith("}")  # every user message ends with it
+
+
+async def test_a_broken_example_is_dropped_without_asking_again(server, module):
+    bad = {**GOOD, "examples": [{"code": "load(", "description": "x"}, *GOOD["examples"]]}
     server.queue(Reply(content=json.dumps(bad, ensure_ascii=False)))
-    await write_one(server, module)
-    last = server.requests[1].body["messages"][-1]["content"]
-    assert "example 1 is not valid Python" in last
+    result = await write_one(server, module)
+    assert result.source is DocSource.MODEL and len(server.requests) == 1
+    assert [e.code for e in result.doc.examples] == ["cfg = load('a.json')"]
+    assert result.removed == 1
 
 
 async def test_still_invalid_after_one_reask_falls_back(server, module):
@@ -156,7 +173,7 @@ async def test_english_prose_is_rejected_for_russian(server, module):
     }
     server.script = lambda request: Reply(content=json.dumps(english))
     result = await write_one(server, module)
-    assert result.source is DocSource.FALLBACK and "Russian" in result.reason
+    assert result.source is DocSource.FALLBACK and "language" in result.reason
 
 
 async def test_injection_is_sanitized(server, module):
@@ -337,10 +354,10 @@ def test_prompt_carries_source_overview_and_callees(module):
     assert fn.source in user["content"]
     assert "Обзор модуля." in user["content"] and "def helper(x: int) -> str" in user["content"]
     assert "`path`, `strict`" in user["content"]
-    repair = PromptBuilder(lang="en").messages(
-        fn, context, errors=["parameter `x` is not described"]
-    )
-    assert repair[-1]["role"] == "user" and "parameter `x`" in repair[-1]["content"]
+    problem = {"code": "param_missing", "text": "parameter `x` is not described", "name": "x"}
+    repair = PromptBuilder(lang="en").messages(fn, context, previous="{}", problems=[problem])
+    assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
+    assert "Parameter `x` is not described" in repair[-1]["content"]
 
 
 def test_huge_source_is_cut_in_the_middle():

@@ -118,7 +118,8 @@ class Documented:
     doc: Doc
     source: DocSource
     usage: Usage = field(default_factory=Usage)
-    reason: str = ""  # for FALLBACK: why the model's answer was not used
+    reason: str = ""  # FALLBACK: why the model's answer was not used; MODEL: what was removed
+    removed: int = 0  # sentences, steps, examples of the model's answer removed by the judge
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ class Outcome:
     status: str
     reason: str = ""
     usage: Usage = field(default_factory=Usage)
+    removed: int = 0
 
     @classmethod
     def of(cls, result: UnitResult) -> Outcome:
@@ -157,7 +159,7 @@ class Outcome:
         if isinstance(result, Skipped):
             return cls(result.uid, "skipped", result.reason)
         status = "documented" if result.source is DocSource.MODEL else result.source.value
-        return cls(result.uid, status, result.reason, result.usage)
+        return cls(result.uid, status, result.reason, result.usage, result.removed)
 
     @property
     def settled(self) -> bool:

@@ -1,8 +1,8 @@
 """The model's answer: its JSON schema per unit kind, tolerant parsing, and merging with code facts.
 
 A chat model only writes prose. The answer it gives is a JSON object whose shape depends on the
-unit kind (:func:`schema_for`); :func:`parse_answer` digs that object out of whatever the model
-sent (code fences, prose around it), and :func:`merge` builds the final
+unit kind (:func:`schema_for`); :mod:`~docgen.write.chat.normalize` digs that object out of
+whatever the model sent, and :func:`merge` builds the final
 :class:`~docgen.model.Doc` from it. The merge takes every *fact* from the code: the parameter list
 and its order, the exceptions raised, whether anything is returned, whether there is an entry
 point. The model's text only describes those facts, and all of it is sanitized on the way in.
@@ -10,12 +10,9 @@ point. The model's text only describes those facts, and all of it is sanitized o
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from docgen.errors import AnswerError
 from docgen.model import (
     ClassDoc,
     ClassInfo,
@@ -32,11 +29,9 @@ from docgen.model import (
 from docgen.write.chat.sanitize import sanitize_block, sanitize_code, sanitize_inline
 
 __all__ = [
-    "AnswerError",
     "code_params",
     "code_raises",
     "merge",
-    "parse_answer",
     "schema_for",
 ]
 
@@ -91,71 +86,6 @@ def schema_for(unit: Unit) -> tuple[str, dict[str, Any]]:
     if isinstance(unit, ClassInfo):
         return "class_doc", CLASS_SCHEMA
     return "function_doc", FUNCTION_SCHEMA
-
-
-# --------------------------------------------------------------------------------------------
-# parsing
-
-_FENCED = re.compile(r"```[a-zA-Z]*\s*\n(.*?)\n\s*```", re.S)
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-
-
-def _objects(text: str) -> list[str]:
-    """Balanced ``{...}`` stretches of ``text``, outermost first, strings respected."""
-    found: list[str] = []
-    start = text.find("{")
-    while start != -1 and len(found) < 8:
-        depth = 0
-        in_str = esc = False
-        end = -1
-        for i in range(start, len(text)):
-            ch = text[i]
-            if in_str:
-                if esc:
-                    esc = False
-                elif ch == "\\":
-                    esc = True
-                elif ch == '"':
-                    in_str = False
-            elif ch == '"':
-                in_str = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    end = i
-                    break
-        if end == -1:
-            break
-        found.append(text[start : end + 1])
-        start = text.find("{", end + 1)
-    return found
-
-
-def parse_answer(text: str) -> dict[str, Any]:
-    """The JSON object in a model's answer: bare, fenced, or surrounded by prose.
-
-    Raises :class:`AnswerError` when no object can be decoded.
-    """
-    text = text.strip().lstrip("\ufeff")
-    if not text:
-        raise AnswerError("the answer is empty")
-    try:
-        value = json.loads(text)  # the usual case: a bare object
-    except ValueError:
-        value = None
-    if isinstance(value, dict):
-        return value
-    for candidate in (*_FENCED.findall(text), *_objects(text)):
-        for variant in (candidate, _TRAILING_COMMA.sub(r"\1", candidate)):
-            try:
-                value = json.loads(variant)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                return value
-    raise AnswerError("the answer holds no JSON object")
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,7 +225,8 @@ def _merge_module(
             offline(), "entry_point", ""
         )
     return ModuleDoc(
-        title=sanitize_inline(answer.get("title", ""), limit=200),
+        title=sanitize_inline(answer.get("title", ""), limit=200)
+        or getattr(offline(), "title", ""),
         overview=sanitize_block(answer.get("overview", "")),
         details=sanitize_block(answer.get("details", "")),
         steps=_steps(answer.get("steps")),

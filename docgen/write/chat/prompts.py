@@ -1,7 +1,8 @@
 """Build the chat messages for one unit from the prompt templates.
 
 The words of every prompt live in ``templates/prompts/<lang>/`` (``system.j2``, ``function.j2``,
-``class.j2``, ``module.j2``, ``repair.j2``); this module only chooses the template and fills it:
+``class.j2``, ``module.j2``, and ``repair.j2``, which words every kind of finding); this module
+only chooses the template and fills it:
 the unit's exact source, its module's overview, the signatures of what it calls and the JSON shape
 the answer must take, all kept within a token budget. Sources that do not fit lose their middle,
 replaced by a marker line, so the signature and the end of the body are always seen.
@@ -13,7 +14,7 @@ prompt, so the cache can tell when prompts changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -135,19 +136,34 @@ class PromptBuilder:
         unit: Unit,
         context: UnitContext,
         *,
-        errors: Sequence[str] = (),
+        previous: str | None = None,
+        problems: Sequence[Mapping[str, str]] = (),
         budget: int = DEFAULT_BUDGET,
     ) -> list[dict[str, str]]:
-        """The messages asking for ``unit``'s doc; with ``errors``, a repair request follows."""
-        return _messages(self.env, unit, context, errors=errors, budget=budget)
+        """The messages asking for ``unit``'s doc. With ``problems`` (each a ``code``, an
+        English ``text`` and the values the wording needs), a repair turn follows: the model's
+        ``previous`` answer as the assistant's message, then what is wrong with it and how to fix
+        it, in the page's language, with the answer's shape again."""
+        return _messages(
+            self.env, unit, context, previous=previous, problems=problems, budget=budget
+        )
+
+
+_MAX_PREVIOUS = 12000  # characters of the earlier answer shown back in a repair turn
 
 
 def _messages(
-    env: Any, unit: Unit, context: UnitContext, *, errors: Sequence[str], budget: int
+    env: Any,
+    unit: Unit,
+    context: UnitContext,
+    *,
+    previous: str | None,
+    problems: Sequence[Mapping[str, str]],
+    budget: int,
 ) -> list[dict[str, str]]:
     name, _ = schema_for(unit)
     shape = _shape(name)
-    system = render(env, "system.j2", {"shape": shape})
+    system = render(env, "system.j2", {"shape": shape, "kind": name})
     max_chars = budget * CHARS_PER_TOKEN - len(system)
     overview = truncate_middle(context.module_overview.strip(), min(1500, max_chars // 8))
     callees = _fit_list(context.callees, max_chars // 6)
@@ -191,7 +207,10 @@ def _messages(
         }
     text = render(env, template, {**common, **values})
     messages = [{"role": "system", "content": system}, {"role": "user", "content": text}]
-    if errors:
-        repair = render(env, "repair.j2", {"errors": list(errors), "shape": shape})
+    if problems:
+        values = {"problems": [dict(p) for p in problems], "shape": shape, "kind": name}
+        repair = render(env, "repair.j2", values)
+        if previous is not None:
+            messages.append({"role": "assistant", "content": previous[:_MAX_PREVIOUS]})
         messages.append({"role": "user", "content": repair})
     return messages

@@ -1,13 +1,16 @@
 """The chat-model writer: ask a model for each unit's prose, check it, merge it with code facts.
 
 For one unit :class:`ChatWriter` builds the prompt (:mod:`~docgen.write.chat.prompts`), gets an
-answer (:mod:`~docgen.write.chat.client`), parses and validates it
-(:mod:`~docgen.write.chat.answer`, :mod:`~docgen.write.chat.validate`) and, when it holds
-problems, asks once more with the problems listed. The result is always a value:
+answer (:mod:`~docgen.write.chat.client`), normalises and judges it
+(:mod:`~docgen.write.chat.normalize`, :mod:`~docgen.write.chat.validate`) and, when the verdict
+holds findings, asks once more in a repair turn (the model sees its own answer and what to fix).
+The result is always a value:
 
-- ``Documented(source=MODEL)``: a valid answer, merged with the facts from the code;
-- ``Documented(source=FALLBACK, reason=...)``: the answer stayed invalid, so the offline writer's
-  content is used and the report says why;
+- ``Documented(source=MODEL)``: the better of the two answers, merged with the facts from the
+  code; sentences that named what the code does not have are gone (``removed`` counts them) and a
+  gap the model left is filled from the offline writer;
+- ``Documented(source=FALLBACK, reason=...)``: both answers had a hard finding, so the offline
+  writer's content is used and the report says why;
 - ``Failed(reason=..., doc=<offline content>)``: the transport failed for good.
 
 Only ``asyncio.CancelledError`` escapes, so Ctrl-C still stops a run.
@@ -25,10 +28,11 @@ from docgen.config import Endpoint
 from docgen.errors import AnswerError, TransportError
 from docgen.model import Doc, DocSource, Documented, Failed, Unit, UnitContext, UnitResult
 from docgen.ui.progress import NullProgress, Progress
-from docgen.write.chat.answer import merge, parse_answer, schema_for
+from docgen.write.chat.answer import merge, schema_for
 from docgen.write.chat.client import ChatClient, Completion
+from docgen.write.chat.normalize import candidates, normalize, strip_reasoning
 from docgen.write.chat.prompts import PromptBuilder
-from docgen.write.chat.validate import validate
+from docgen.write.chat.validate import Finding, Verdict, judge, summary_of
 
 __all__ = ["ChatWriter"]
 
@@ -93,19 +97,24 @@ class ChatWriter:
             log.exception("offline writer failed for %s", unit.uid)
             return None
 
-    def _check(
-        self, unit: Unit, context: UnitContext, completion: Completion
-    ) -> tuple[Any, list[str]]:
-        """The parsed answer and its problems."""
-        problems: list[str] = []
-        if completion.finish_reason == "length":
-            problems.append("the answer was cut off at the length limit; answer much shorter")
+    def _judge(self, unit: Unit, context: UnitContext, completion: Completion) -> Verdict:
+        """The best verdict among the objects the answer holds (ties: the later one, since a model
+        that shows the shape first writes the real answer after it)."""
+        _, schema = schema_for(unit)
         try:
-            answer = parse_answer(completion.text)
+            found = candidates(completion.text)
         except AnswerError as exc:
-            return None, [*problems, f"{exc}; answer with one JSON object only"]
-        problems += validate(unit, answer, module=context.module, lang=self.lang)
-        return answer, problems
+            return Verdict({}, (Finding("no_json", str(exc)),))
+        best: Verdict | None = None
+        for raw in found:
+            verdict = judge(unit, normalize(raw, schema), module=context.module, lang=self.lang)
+            if best is None or verdict.rank <= best.rank:
+                best = verdict
+        assert best is not None
+        if completion.finish_reason == "length":
+            cut = Finding("cut_off", "the answer was cut off at the length limit")
+            best = Verdict(best.answer, (cut, *best.findings), best.removed, best.unknown)
+        return best
 
     async def write(self, unit: Unit, context: UnitContext) -> UnitResult:
         """Document one unit; never raises for a unit-level problem."""
@@ -130,21 +139,45 @@ class ChatWriter:
         messages = self._prompts.messages(unit, context)
         completion = await self._client.complete(uid, messages, schema=schema)
         usage = completion.usage
-        answer, problems = self._check(unit, context, completion)
-        if problems:
-            log.info("%s: re-asking after %d problem(s): %s", uid, len(problems), problems[0])
-            retry = self._prompts.messages(unit, context, errors=problems)
+        verdict = self._judge(unit, context, completion)
+        if verdict.findings:
+            log.info(
+                "%s: re-asking after %d finding(s): %s",
+                uid,
+                len(verdict.findings),
+                verdict.findings[0],
+            )
+            problems = [{"code": f.code, "text": f.text, **f.values} for f in verdict.findings]
+            previous = strip_reasoning(completion.text).strip() or completion.text
+            retry = self._prompts.messages(unit, context, previous=previous, problems=problems)
             try:
-                completion = await self._client.complete(uid, retry, schema=schema, announce=False)
+                again = await self._client.complete(uid, retry, schema=schema, announce=False)
             except TransportError as exc:
-                raise TransportError(exc.reason, usage + exc.usage) from None
-            usage = usage + completion.usage
-            answer, problems = self._check(unit, context, completion)
-        if problems:
+                if verdict.hard:
+                    raise TransportError(exc.reason, usage + exc.usage) from None
+                usage = usage + exc.usage  # the first answer only had gaps: keep it
+            else:
+                usage = usage + again.usage
+                second = self._judge(unit, context, again)
+                if second.rank <= verdict.rank:
+                    verdict = second
+        if verdict.hard:
             doc = self._offline(unit, context)
-            reason = self._client.scrub("invalid answer: " + "; ".join(problems[:3]))
+            reason = self._client.scrub("invalid answer: " + summary_of(verdict.hard))
             if doc is None:
                 return Failed(uid, reason, usage=usage)
             return Documented(uid, doc, DocSource.FALLBACK, usage, reason=reason)
-        doc = merge(unit, answer, lambda: self._offline(unit, context))
-        return Documented(uid, doc, DocSource.MODEL, usage)
+        doc = merge(unit, verdict.answer, lambda: self._offline(unit, context))
+        note = ""
+        if verdict.removed:
+            names = ", ".join(f"`{n}`" for n in verdict.unknown[:3])
+            note = f"{verdict.removed} sentence(s) removed"
+            note += f" (naming {names})" if names else ""
+        return Documented(
+            uid,
+            doc,
+            DocSource.MODEL,
+            usage,
+            reason=self._client.scrub(note),
+            removed=verdict.removed,
+        )
