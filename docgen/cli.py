@@ -95,6 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, metavar="N", help="requests in flight (8)")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per request (120)")
     parser.add_argument("--max-attempts", type=int, metavar="N", help="tries per request (5)")
+    parser.add_argument(
+        "--retry-fallbacks",
+        action="store_true",
+        help="ask again the units whose answers were unusable last time (recorded, not re-asked)",
+    )
+    parser.add_argument(
+        "--dead-after",
+        type=int,
+        metavar="N",
+        help="give the last endpoint up after N failures in a row, over 2 s at least (6)",
+    )
     parser.add_argument("--site-name", metavar="NAME", help="site title in mkdocs.yml")
     parser.add_argument(
         "--no-quality-page",

@@ -67,6 +67,8 @@ class Config:
     timeout: float = 120.0  # seconds per request
     max_attempts: int = 5  # per request, first try included
     force: bool = False
+    retry_fallbacks: bool = False  # ask again the units whose answers were unusable last time
+    dead_after: int = 6  # failures in a row after which the last endpoint is given up
     changed_since: str | None = None
     output_format: str = "text"  # "text" or "json"
     mkdocs_yml: str = "mkdocs.yml"
@@ -102,6 +104,7 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "concurrency": (int,),
     "timeout": (int, float),
     "max_attempts": (int,),
+    "dead_after": (int,),
     "base_url": (str,),
     "model": (str,),
     "api_key_env": (str,),
@@ -275,6 +278,9 @@ def build_config(
     timeout = float(_pick(flags.get("timeout"), None, pyproject.get("timeout"), 120.0))
     if timeout <= 0:
         raise ConfigError("--timeout must be positive")
+    dead_after = int(_pick(flags.get("dead_after"), None, pyproject.get("dead_after"), 6))
+    if dead_after < 1:
+        raise ConfigError("--dead-after must be at least 1")
     parse_timeout = float(
         _pick(flags.get("parse_timeout"), None, pyproject.get("parse_timeout"), 60.0)
     )
@@ -306,6 +312,8 @@ def build_config(
         timeout=timeout,
         max_attempts=int(_pick(flags.get("max_attempts"), None, pyproject.get("max_attempts"), 5)),
         force=bool(flags.get("force")),
+        retry_fallbacks=bool(flags.get("retry_fallbacks")),
+        dead_after=dead_after,
         changed_since=flags.get("changed_since"),
         output_format=flags.get("output_format") or "text",
         mkdocs_yml=_pick(flags.get("mkdocs_yml"), None, pyproject.get("mkdocs_yml"), "mkdocs.yml"),

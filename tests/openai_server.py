@@ -27,7 +27,8 @@ switches imitate servers that reject optional fields (``reject_response_format``
 usage chunk). A :class:`Reply` can add latency, an error status with ``Retry-After``, an
 ``{"error": ...}`` event inside an HTTP 200 stream (as gpt4free sends), a disconnect in the middle
 of the stream, a stream closed without ``[DONE]``, SSE comments, a finish reason (``"length"``) or
-a raw body (malformed JSON).
+a raw body (malformed JSON), an error body in another server's dialect (``body``), or reasoning
+deltas before the content (``reasoning``).
 
 The server binds 127.0.0.1 on a free port, runs in daemon threads, wakes any sleeping handler
 when stopped, and stops itself after ``lifetime`` seconds in any case. Run as a program
@@ -71,6 +72,8 @@ class Reply:
     finish_reason: str = "stop"
     raw: bytes | None = None  # this exact body (non-stream) or data of the only event (stream)
     usage: tuple[int, int] = (120, 80)  # prompt and completion tokens reported
+    body: Any = None  # an error status's exact JSON body (FastAPI, llama.cpp, Azure dialects)
+    reasoning: str = ""  # stream: reasoning_content deltas sent before the content
 
 
 @dataclass
@@ -345,7 +348,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.status != 200:
             extra = {"Retry-After": reply.retry_after} if reply.retry_after is not None else {}
-            self._error(reply.status, reply.error_message, extra)
+            if reply.body is not None:
+                self._send_json(reply.status, reply.body, extra)
+            else:
+                self._error(reply.status, reply.error_message, extra)
             return
         text = owner._content(request, reply)
         want_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -402,9 +408,11 @@ class _Handler(BaseHTTPRequestHandler):
             return {**base, "choices": [choice]}
 
         self._event(chunk({"role": "assistant", "content": ""}))
+        for i in range(0, len(reply.reasoning), 40):
+            self._event(chunk({"reasoning_content": reply.reasoning[i : i + 40], "content": None}))
         n = max(1, reply.chunks)
         size = max(1, -(-len(text) // n))
-        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        pieces = [text[i : i + size] for i in range(0, len(text), size)] if text else []
         for i, piece in enumerate(pieces):
             if reply.disconnect_after is not None and i >= reply.disconnect_after:
                 self.connection.shutdown(socket.SHUT_RDWR)

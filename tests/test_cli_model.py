@@ -251,3 +251,84 @@ def test_script_text_is_not_rendered_as_html(
     assert code == 0
     page = (project / "docs" / "reference" / "nums.md").read_text("utf-8")
     assert "<script>" not in page and "<b>" not in page
+
+
+def test_fallbacks_are_recorded_so_an_unchanged_rerun_is_free(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def script(request) -> Reply:
+        if "def scale(" in request.prompt and '"params"' in request.prompt.splitlines()[-1]:
+            english = json.loads(auto_answer(request))
+            english["purpose"] = "This function scales every value and returns the new list."
+            return Reply(content=json.dumps(english))  # never Russian: a fallback, twice
+        return Reply()
+
+    with FakeOpenAI(content=auto_answer, script=script) as server:
+        code, report, err = run_json(model_args(server), capsys)
+        assert code == 0, err
+        assert report["counts"]["fallback"] == 1 and report["fallbacks"][0]["uid"] == "nums:scale"
+        asked = len(server.requests)
+        assert asked == 6 + 1  # the fallback cost a repair turn
+
+        code, report, _ = run_json(model_args(server), capsys)
+        assert code == 0 and report["requests"] == 0 and len(server.requests) == asked
+        assert report["counts"]["fallback"] == 1  # still shown as the offline text, for free
+        assert "recorded fallback" in report["fallbacks"][0]["reason"]
+
+        code, report, _ = run_json(model_args(server, "--retry-fallbacks"), capsys)
+        assert report["requests"] == 2 and len(server.requests) == asked + 2
+
+
+def test_transport_failures_are_not_recorded(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    down = True
+
+    def script(request) -> Reply:
+        asks_add = "Опиши функцию `add`" in request.prompt
+        return Reply(status=503) if down and asks_add else Reply()
+
+    with FakeOpenAI(content=auto_answer, script=script) as server:
+        code, report, _ = run_json(model_args(server, "--max-attempts", "2"), capsys)
+        assert code == 2 and report["counts"]["failed"] == 1
+        down = False
+        code, report, _ = run_json(model_args(server), capsys)
+        assert code == 0 and report["requests"] == 1 and report["counts"]["documented"] == 1
+
+
+def test_a_dead_endpoint_is_one_line_and_exit_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(4):  # 30 units in all
+        (project / "src" / f"more{i}.py").write_text(SOURCE, encoding="utf-8")
+    script = lambda request: Reply(status=500, error_message="No provider found")  # noqa: E731
+    with FakeOpenAI(script=script) as server:
+        start = time.monotonic()
+        code = main(model_args(server, "--format", "text", "--dead-after", "4"))
+        took = time.monotonic() - start
+        out, err = capsys.readouterr()
+        requests = len(server.requests)
+    assert code == 2 and took < 30 and requests < 30 * 5  # fewer than every try of every unit
+    lines = [line for line in (out + err).splitlines() if "No provider found" in line]
+    summary = [line for line in lines if line.lstrip().startswith("30 units")]
+    assert len(summary) == 1 and server.url in summary[0], lines[-3:]
+    pages = "".join(p.read_text("utf-8") for p in (project / "docs").rglob("*.md"))
+    assert "No provider found" not in pages and "Sum of two numbers" in pages
+
+
+def test_failed_attempts_count_their_tokens(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def script(request) -> Reply:
+        asks_add = "Опиши функцию `add`" in request.prompt
+        if asks_add and request.body.get("max_tokens", 0) <= 2000:
+            return Reply(content="", reasoning="Хм. " * 20, finish_reason="length",
+                         usage=(500, 2000))  # fmt: skip
+        return Reply(usage=(100, 50))
+
+    with FakeOpenAI(content=auto_answer, script=script) as server:
+        code, report, _ = run_json(model_args(server), capsys)
+    assert code == 0
+    add = next(u for u in report["units"] if u["uid"] == "nums:add")
+    assert add["completion_tokens"] == 2050 and add["requests"] == 2
+    assert report["completion_tokens"] == 2050 + 5 * 50

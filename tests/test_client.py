@@ -227,11 +227,14 @@ async def test_attempts_are_bounded(server):
     assert err.value.reason.startswith("HTTP 503")
 
 
-async def test_client_errors_are_not_retried(server):
-    server.queue(Reply(status=400, error_message="bad model"))
+async def test_an_unexplained_400_drops_optional_fields_one_at_a_time_then_fails(server):
+    server.script = lambda request: Reply(status=400, error_message="bad model")
     with pytest.raises(TransportError, match="HTTP 400: bad model"):
         await complete(make_client(server, stream=False), schema=None)
-    assert len(server.requests) == 1
+    sent = [
+        sorted(k for k in ("max_tokens", "temperature") if k in r.body) for r in server.requests
+    ]
+    assert sent == [["max_tokens", "temperature"], ["temperature"], []]
 
 
 async def test_failover_to_the_next_endpoint():

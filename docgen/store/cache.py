@@ -5,7 +5,8 @@ Two tables in one SQLite file, ``<cache dir>/cache.sqlite3`` (``.docgen/`` by de
 * **docs** — a writer's answer for one unit, keyed by
   :func:`docgen.write.context.doc_key` (the unit's own source, what its prompt said about the
   rest of the project, the prompt version, the model and the language). The doc is stored as
-  JSON with its token usage.
+  JSON with its token usage; a row may instead record a *fallback* (the model's answers for that
+  key were unusable) with its reason, so an unchanged rerun does not pay for them again.
 * **modules** — an extracted :class:`~docgen.model.ModuleInfo` as the extract stage recorded it,
   keyed by the hash of the bytes parsed, the module's name and path, and a fingerprint of the
   extractor's own code, so a no-change run does not parse again.
@@ -41,7 +42,14 @@ log = logging.getLogger("docgen.cache")
 
 CACHE_DIR = ".docgen"  # default cache directory, relative to the project
 DB_NAME = "cache.sqlite3"
-SCHEMA_VERSION = 2  # bump when a table changes: old files are moved aside
+SCHEMA_VERSION = 3  # bump when a table changes: old files are migrated or moved aside
+# ALTER statements that bring an older schema to this one in place (its answers are kept)
+_MIGRATIONS = {
+    "2": (
+        "ALTER TABLE docs ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE docs ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+    ),
+}
 _CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
 
@@ -62,7 +70,9 @@ CREATE TABLE IF NOT EXISTS docs (
     completion_tokens INTEGER NOT NULL,
     requests INTEGER NOT NULL,
     retries INTEGER NOT NULL,
-    stored_at INTEGER NOT NULL
+    stored_at INTEGER NOT NULL,
+    fallback INTEGER NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS docs_by_uid ON docs (uid, stored_at);
 CREATE TABLE IF NOT EXISTS modules (
@@ -132,6 +142,13 @@ class Cache:
                     if statement.strip():
                         conn.execute(statement)
                 row = conn.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+                if row is not None and row[0] in _MIGRATIONS:
+                    for statement in _MIGRATIONS[row[0]]:
+                        conn.execute(statement)
+                    conn.execute(
+                        "UPDATE meta SET value = ? WHERE name = 'schema'", (str(SCHEMA_VERSION),)
+                    )
+                    row = (str(SCHEMA_VERSION),)
                 if row is None:
                     conn.execute(
                         "INSERT INTO meta (name, value) VALUES ('schema', ?)",
@@ -216,22 +233,37 @@ class Cache:
     # ---- docs
 
     def get_docs(self, keys: Iterable[str]) -> dict[str, tuple[Doc, Usage]]:
-        """Every stored answer among ``keys``, in a few queries."""
+        """Every stored answer among ``keys``, in a few queries (recorded fallbacks left out:
+        :meth:`get_fallbacks` finds those)."""
+        return {
+            k: (doc, usage) for k, (doc, usage, fallback, _) in self._docs(keys) if not fallback
+        }
+
+    def get_fallbacks(self, keys: Iterable[str]) -> dict[str, str]:
+        """The recorded fallbacks among ``keys``: why the model's answer was not used."""
+        return {k: reason for k, (_, _, fallback, reason) in self._docs(keys) if fallback}
+
+    def _docs(self, keys: Iterable[str]) -> Iterator[tuple[str, tuple[Doc, Usage, bool, str]]]:
         wanted = set(keys)
-        columns = "CAST(doc AS BLOB), prompt_tokens, completion_tokens, requests, retries"
+        columns = (
+            "CAST(doc AS BLOB), prompt_tokens, completion_tokens, requests, retries, fallback,"
+            " reason"
+        )
         rows = self._guard("read", [], lambda conn: self._select(conn, "docs", wanted, columns))
-        out: dict[str, tuple[Doc, Usage]] = {}
-        for key, doc_text, *usage in rows:
+        for key, doc_text, p, c, n, r, fallback, reason in rows:
             if key not in wanted:
                 continue
             try:
-                out[key] = (doc_from_json(doc_text), Usage(*usage))
+                yield key, (doc_from_json(doc_text), Usage(p, c, n, r), bool(fallback), reason)
             except SerializeError:
                 continue
-        return out
 
-    def put_doc(self, key: str, uid: str, doc: Doc, usage: Usage) -> None:
-        """Store one answer, committed at once (a later kill -9 keeps it)."""
+    def put_doc(
+        self, key: str, uid: str, doc: Doc, usage: Usage, *, fallback: str | None = None
+    ) -> None:
+        """Store one answer, committed at once (a later kill -9 keeps it). With ``fallback`` (the
+        reason), record that the model's answers for this key were not usable: an unchanged
+        rerun shows the offline content again without asking (``--retry-fallbacks`` asks)."""
         row = (
             key,
             uid,
@@ -241,23 +273,27 @@ class Cache:
             usage.requests,
             usage.retries,
             time.time_ns(),
+            int(fallback is not None),
+            fallback or "",
         )
         self._guard(
             "write",
             None,
             lambda conn: conn.execute(
                 "INSERT OR REPLACE INTO docs (key, uid, doc, prompt_tokens, completion_tokens,"
-                " requests, retries, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " requests, retries, stored_at, fallback, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             ),
         )
 
     def last_good_doc(self, uid: str) -> Doc | None:
-        """The newest doc stored for ``uid`` under any key: shown when the unit now fails."""
+        """The newest model-written doc stored for ``uid`` under any key: shown when the unit
+        now fails."""
 
         def newest(conn: sqlite3.Connection) -> list[tuple[str]]:
             return conn.execute(
-                "SELECT CAST(doc AS BLOB) FROM docs WHERE uid = ?"
+                "SELECT CAST(doc AS BLOB) FROM docs WHERE uid = ? AND fallback = 0"
                 " ORDER BY stored_at DESC, rowid DESC",
                 (uid,),
             ).fetchall()

@@ -107,8 +107,16 @@ class Console:
             self._line(report["quality"])
         if report["failures"]:
             self._line("failed:", "bold red")
+            by_reason: dict[str, list[str]] = {}
             for failure in report["failures"]:
-                self._line(f"  {failure['uid']}: {failure['reason']}", "red")
+                by_reason.setdefault(failure["reason"], []).append(failure["uid"])
+            for reason, uids in by_reason.items():
+                if len(uids) > 3:  # one cause (a dead endpoint): one line, not one per unit
+                    shown = ", ".join(uids[:2])
+                    self._line(f"  {len(uids)} units ({shown}, …): {reason}", "red")
+                else:
+                    for uid in uids:
+                        self._line(f"  {uid}: {reason}", "red")
 
     # ---------------------------------------------------------------------------------------
     # Progress hooks

@@ -12,28 +12,30 @@ the transport so the writer above it only sees text or a :class:`TransportError`
 - retries of 408/409/429/5xx, connection errors, timeouts, mid-stream disconnects, in-stream error
   events and empty answers, with exponential backoff and jitter, honouring ``Retry-After``, bounded
   by ``max_attempts``;
-- an endpoint that answers 400/422 to ``response_format`` or ``stream_options`` is remembered and
-  no longer sent them; one that fails ``breaker_threshold`` times in a row, or rejects the key, is
-  left for the next endpoint;
+- an endpoint that refuses an optional field (found in the whole error body, see
+  :mod:`~docgen.write.chat.wire`) is remembered and no longer sent it; one that fails
+  ``breaker_threshold`` times in a row, or rejects the key, is left for the next endpoint;
+- the last endpoint is given up after ``dead_after`` failures in a row across units lasting
+  ``dead_window`` seconds at least: every request still waiting or in flight ends at once (the
+  connections are closed) with one reason naming the endpoint, so a server with no working
+  provider costs seconds, not minutes;
+- a reasoning model that spends ``max_tokens`` before any answer text gets one more try with a
+  larger limit (kept for that endpoint), then fails with that reason;
+- every attempt's tokens, failed ones included, are counted in the usage reported;
 - API keys are scrubbed from every reason this module reports.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import math
 import random
 import re
-import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import anyio
-import httpx2
 import openai
 
 from docgen.config import KEYLESS_PLACEHOLDER, Endpoint
@@ -41,20 +43,30 @@ from docgen.errors import TransportError
 from docgen.model import Usage
 from docgen.ui.progress import NullProgress, Progress
 from docgen.write.chat.estimate import estimate_tokens
-from docgen.write.chat.sse import EventStream, StreamError
+from docgen.write.chat.wire import (
+    Downgrade,
+    EndpointDown,
+    EndpointState,
+    Exhausted,
+    Fatal,
+    Retry,
+    Wire,
+    parse_retry_after,
+    tls_context,
+)
 
-__all__ = ["ChatClient", "Completion", "TransportError"]
+__all__ = ["ChatClient", "Completion", "TransportError", "parse_retry_after"]
 
-_RETRY_STATUS = frozenset({408, 409, 429})
-_ENDPOINT_FATAL = frozenset({401, 403, 404})
 _MAX_REASON = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Connections per client. The HTTP pool scans all its connections (a syscall each) whenever a
 # request starts or ends; several small pools keep that cost flat as --concurrency grows.
 _POOL_SIZE = 8
-_OPTIONAL = ("stream_options", "response_format", "max_tokens", "temperature")
-# words of a 400 that refuses a request field (not, say, a prompt over the context length)
-_REJECTION_WORDS = ("support", "unrecognized", "unknown", "extra", "permitted", "schema", "format")
+_MAX_TOKENS_CEILING = 32000  # the most a reasoning model's retry may ask for
+
+
+def _add(a: tuple[int, int], b: tuple[int, int] | None) -> tuple[int, int]:
+    return a if b is None else (a[0] + b[0], a[1] + b[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,87 +77,6 @@ class Completion:
     finish_reason: str | None
     usage: Usage
     endpoint: str
-
-
-class _Retry(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class _Downgrade(Exception):
-    """The endpoint rejected an optional request field; try again without it."""
-
-
-class _EndpointDown(Exception):
-    """This endpoint cannot serve us (bad key, unknown model); go to the next one."""
-
-
-class _Fatal(Exception):
-    pass
-
-
-@dataclass(slots=True)
-class _State:
-    """What we learned about one endpoint during this run."""
-
-    endpoint: Endpoint
-    clients: tuple[openai.AsyncOpenAI, ...]
-    turn: int = 0
-    rejected: set[str] = field(default_factory=set)  # optional request fields it refused
-    failures: int = 0  # consecutive
-    down: bool = False
-    down_reason: str = ""
-
-    @property
-    def client(self) -> openai.AsyncOpenAI:
-        """The next client, in turn (see ``_POOL_SIZE``)."""
-        self.turn = (self.turn + 1) % len(self.clients)
-        return self.clients[self.turn]
-
-
-async def _drain(blocks: AsyncIterator[bytes]) -> None:
-    """Read what follows ``[DONE]`` for a moment, so the connection can be reused."""
-    try:
-        async with asyncio.timeout(0.1):
-            async for _ in blocks:
-                pass
-    except (TimeoutError, httpx2.RequestError, anyio.EndOfStream, OSError):
-        pass
-
-
-@lru_cache(maxsize=1)
-def _tls_context() -> ssl.SSLContext:
-    """The package's default TLS context (certificate checks on), built once: loading the CA
-    bundle costs tens of milliseconds for every client otherwise."""
-    return httpx2.create_ssl_context()
-
-
-def parse_retry_after(
-    headers: Mapping[str, str] | None, *, now: float | None = None
-) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
-    if not headers:
-        return None
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(float(raw_ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(when - (time.time() if now is None else now), 0.0)
 
 
 class ChatClient:
@@ -165,6 +96,8 @@ class ChatClient:
         backoff_max: float = 30.0,
         max_retry_after: float = 120.0,
         breaker_threshold: int = 3,
+        dead_after: int = 6,
+        dead_window: float = 2.0,
         max_tokens: int | None = 2000,
         temperature: float | None = 0.2,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -180,11 +113,21 @@ class ChatClient:
         self._backoff_max = backoff_max
         self._max_retry_after = max_retry_after
         self._breaker = max(1, breaker_threshold)
+        self._dead_after = max(1, dead_after)
+        self._dead_window = max(0.0, dead_window)
+        self._dead = asyncio.Event()
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._sleep = sleep
+        self._wire = Wire(
+            timeout=timeout,
+            stream=stream,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            progress=self._progress,
+        )
         self._secrets: list[str] = []
-        self._states: list[_State] = []
+        self._states: list[EndpointState] = []
         for ep in endpoints:
             key = ep.api_key(environ)
             if key != KEYLESS_PLACEHOLDER and len(key) >= 4:
@@ -195,11 +138,11 @@ class ChatClient:
                     base_url=ep.base_url,
                     max_retries=0,
                     timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
-                    http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+                    http_client=openai.DefaultAsyncHttpxClient(verify=tls_context()),
                 )
                 for _ in range(math.ceil(max(1, concurrency) / _POOL_SIZE))
             )
-            self._states.append(_State(ep, clients))
+            self._states.append(EndpointState(ep, clients))
 
     async def aclose(self) -> None:
         for state in self._states:
@@ -219,7 +162,7 @@ class ChatClient:
 
     # ----------------------------------------------------------------------------------------
 
-    def _pick(self) -> _State | None:
+    def _pick(self) -> EndpointState | None:
         for state in self._states:
             if not state.down:
                 return state
@@ -231,14 +174,51 @@ class ChatClient:
         ceiling = min(self._backoff_max, self._backoff_base * 2 ** (retry - 1))
         return ceiling / 2 + random.random() * ceiling / 2
 
-    def _note_failure(self, state: _State) -> bool:
-        """Count a failure; True when the endpoint was just left for the next one."""
+    def _note_failure(self, state: EndpointState, *, alive: bool = False) -> bool:
+        """Count a failure; True when the endpoint was just left (for the next one, or for good
+        when it is the last and failed ``dead_after`` times in a row across units)."""
+        if alive or state.down:
+            return False
+        now = time.monotonic()
+        if not state.failures:
+            state.streak_started = now
         state.failures += 1
         others = any(not s.down for s in self._states if s is not state)
         if state.failures >= self._breaker and others:
             state.down = True
             return True
+        # The last endpoint is given up only after a streak that is long in count and in time:
+        # a burst of concurrent failures during a short outage is not a dead server.
+        lasted = now - state.streak_started
+        if not others and state.failures >= self._dead_after and lasted >= self._dead_window:
+            state.down = True
+            state.down_reason = self.scrub(
+                f"{state.endpoint.label} gave up after {state.failures} failures in a row"
+                f" (last: {state.last_reason})"
+            )
+            for task in list(state.in_flight):  # abandon what is still on the wire
+                task.cancel()
+            self._dead.set()
+            return True
         return False
+
+    async def _wait(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, or less when the last endpoint is given up meanwhile."""
+        if self._sleep is not asyncio.sleep:
+            await self._sleep(delay)
+            return
+        try:
+            async with asyncio.timeout(delay):
+                await self._dead.wait()
+        except TimeoutError:
+            pass
+
+    @property
+    def dead_reason(self) -> str:
+        """Why no endpoint is left, "" while one is."""
+        if self._pick() is not None:
+            return ""
+        return "; ".join(s.down_reason for s in self._states if s.down_reason) or "no endpoint left"
 
     async def complete(
         self,
@@ -248,14 +228,18 @@ class ChatClient:
         schema: tuple[str, Mapping[str, Any]] | None = None,
         announce: bool = True,
     ) -> Completion:
-        """One answer for ``messages``; raises :class:`TransportError` when every attempt failed."""
+        """One answer for ``messages``; raises :class:`TransportError` when every attempt failed.
+        The usage of failed attempts (tokens the server counted) is in the answer's usage, or in
+        the error's."""
         requests = retries = 0
+        spent = (0, 0)
         attempt = 0
-        reason = "; ".join(s.down_reason for s in self._states if s.down_reason)
-        reason = reason or "no endpoint available"
+        enlarged = False
+        reason = self.dead_reason or "no endpoint available"
         while attempt < self._max_attempts:
             state = self._pick()
             if state is None:
+                reason = self.dead_reason
                 break
             attempt += 1
             requests += 1
@@ -264,11 +248,20 @@ class ChatClient:
                     if announce:
                         announce = False
                         self._progress.unit_started(uid)
-                    text, finish, usage = await self._request(state, uid, messages, schema)
-            except _Downgrade:
+                    text, finish, usage = await self._attempt(state, uid, messages, schema)
+            except Downgrade:
                 attempt -= 1  # the endpoint told us what it does not take; not a failure
                 continue
-            except _EndpointDown as exc:
+            except Exhausted as exc:
+                spent = _add(spent, exc.usage)
+                reason = str(exc)
+                if enlarged or not self._enlarge(state):
+                    break
+                enlarged = True
+                attempt -= 1  # a bounded second try with a larger limit, not a failure
+                retries += 1
+                continue
+            except EndpointDown as exc:
                 reason = self.scrub(f"{state.endpoint.label}: {exc}")
                 state.down = True
                 state.down_reason = reason
@@ -276,157 +269,65 @@ class ChatClient:
                     break
                 retries += 1
                 continue
-            except _Fatal as exc:
+            except Fatal as exc:
                 reason = self.scrub(str(exc))
                 break
-            except _Retry as exc:
+            except Retry as exc:
+                spent = _add(spent, exc.usage)
+                if state.down:  # given up while this request was on the wire
+                    continue
                 reason = self.scrub(exc.reason)
-                switched = self._note_failure(state)
+                state.last_reason = reason
+                switched = self._note_failure(state, alive=exc.alive)
+                if self._pick() is None:
+                    reason = self.dead_reason
+                    break
                 if attempt >= self._max_attempts:
                     break
                 retries += 1
                 delay = 0.0 if switched else self._backoff(attempt, exc.retry_after)
                 self._progress.unit_retry(uid, reason, delay)
                 if delay:
-                    await self._sleep(delay)
+                    await self._wait(delay)
                 continue
             state.failures = 0
             if usage is None:
                 prompt = sum(estimate_tokens(m.get("content", "")) for m in messages)
                 usage = (prompt, estimate_tokens(text))
+            usage = _add(spent, usage)
             return Completion(
                 text=text,
                 finish_reason=finish,
                 usage=Usage(usage[0], usage[1], requests, retries),
                 endpoint=state.endpoint.label,
             )
-        raise TransportError(reason, Usage(0, 0, requests, retries))
+        raise TransportError(reason, Usage(spent[0], spent[1], requests, retries))
+
+    async def _attempt(
+        self, state: EndpointState, uid: str, messages: Any, schema: Any
+    ) -> tuple[str, str | None, tuple[int, int] | None]:
+        """One request as its own task, so that giving the endpoint up can abandon it (the
+        connection is closed and the server may drop the work)."""
+        task = asyncio.ensure_future(self._wire.request(state, uid, messages, schema))
+        state.in_flight.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and not (current and current.cancelling()):
+                raise Retry("abandoned: the endpoint was given up") from None
+            raise
+        finally:
+            state.in_flight.discard(task)
+            if not task.done():
+                task.cancel()
+
+    def _enlarge(self, state: EndpointState) -> bool:
+        """Raise this endpoint's ``max_tokens`` once (bounded); False when it cannot grow."""
+        current = state.max_tokens or self._max_tokens
+        if not current or current >= _MAX_TOKENS_CEILING:
+            return False
+        state.max_tokens = min(current * 4, _MAX_TOKENS_CEILING)
+        return True
 
     # ----------------------------------------------------------------------------------------
-
-    def _kwargs(self, state: _State, messages: Any, schema: Any) -> dict[str, Any]:
-        # The messages and the optional fields travel in extra_body, which the openai package
-        # sends as given (it takes precedence over the typed arguments): the typed path walks
-        # every message and the nested JSON schema against union types, milliseconds of CPU per
-        # request, to change nothing for plain dicts of strings.
-        extra: dict[str, Any] = {"messages": [dict(m) for m in messages]}
-        kwargs: dict[str, Any] = {
-            "model": state.endpoint.model,
-            "messages": [],
-            "extra_body": extra,
-        }
-        rejected = state.rejected
-        if self._temperature is not None and "temperature" not in rejected:
-            extra["temperature"] = self._temperature
-        if self._max_tokens and "max_tokens" not in rejected:
-            extra["max_tokens"] = self._max_tokens
-        if schema is not None and "response_format" not in rejected:
-            name, body = schema
-            extra["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": dict(body), "strict": True},
-            }
-        if self._stream:
-            kwargs["stream"] = True
-            if "stream_options" not in rejected:
-                extra["stream_options"] = {"include_usage": True}
-        return kwargs
-
-    async def _request(
-        self, state: _State, uid: str, messages: Any, schema: Any
-    ) -> tuple[str, str | None, tuple[int, int] | None]:
-        kwargs = self._kwargs(state, messages, schema)
-        try:
-            async with asyncio.timeout(self._timeout):
-                if self._stream:
-                    return await self._streamed(state, uid, kwargs)
-                return await self._plain(state, kwargs)
-        except TimeoutError:
-            raise _Retry(f"timed out after {self._timeout:g} s") from None
-        except openai.APIStatusError as exc:
-            raise self._status_problem(state, exc, kwargs) from None
-        except openai.APITimeoutError:
-            raise _Retry("timed out") from None
-        except openai.APIConnectionError as exc:
-            cause = type(exc.__cause__).__name__ if exc.__cause__ else "connection failed"
-            raise _Retry(f"connection error ({cause})") from None
-        except openai.APIError as exc:
-            raise _Retry(f"error event from the server: {exc.message}") from None
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            raise _Retry(f"malformed response ({type(exc).__name__})") from None
-
-    def _status_problem(self, state: _State, exc: openai.APIStatusError, kwargs: dict) -> Exception:
-        status = exc.status_code
-        body = exc.body.get("message") if isinstance(exc.body, dict) else None
-        message = f"HTTP {status}: {body if isinstance(body, str) else exc.message}"
-        if status in _RETRY_STATUS or status >= 500:
-            return _Retry(message, parse_retry_after(exc.response.headers))
-        if status in (400, 422):
-            # An optional field the endpoint does not take: the one its message names, else the
-            # likeliest culprits in order. It is left out of this endpoint's requests from now on.
-            sent = [f for f in _OPTIONAL if f in kwargs or f in kwargs["extra_body"]]
-            text = f"{exc.message} {body or ''}".lower()
-            named = [f for f in sent if f in text]
-            guess = []
-            if any(word in text for word in _REJECTION_WORDS):
-                guess = [f for f in ("response_format", "stream_options") if f in sent]
-            culprit = (named or guess or [None])[0]
-            if culprit is not None:
-                state.rejected.add(culprit)
-                return _Downgrade()
-        if status in _ENDPOINT_FATAL:
-            return _EndpointDown(message)
-        return _Fatal(message)
-
-    async def _streamed(
-        self, state: _State, uid: str, kwargs: dict[str, Any]
-    ) -> tuple[str, str | None, tuple[int, int] | None]:
-        """Read the SSE stream ourselves from the package's raw streaming response.
-
-        ``openai.AsyncStream`` builds a pydantic model for every chunk, a fraction of a millisecond
-        each; with token-by-token servers that dominates the client's CPU. Decoding the few fields
-        we read with ``json.loads`` is much cheaper, and lets us treat every server quirk here.
-        """
-        sse = EventStream(uid, self._progress.unit_text)
-        create = state.client.chat.completions.with_streaming_response.create
-        async with create(**kwargs) as response:
-            blocks = response.iter_bytes()
-            try:
-                async for block in blocks:
-                    if sse.feed(block):
-                        break
-                else:
-                    sse.finish()
-            except StreamError as exc:
-                raise _Retry(str(exc)) from None
-            except httpx2.TimeoutException:
-                raise _Retry("timed out while streaming") from None
-            except (httpx2.RequestError, anyio.EndOfStream, OSError) as exc:
-                raise _Retry(f"connection lost while streaming ({type(exc).__name__})") from None
-            if sse.done:
-                await _drain(blocks)
-        text = "".join(sse.parts)
-        if not text.strip():
-            raise _Retry("empty answer")
-        return text, sse.finish_reason, sse.usage
-
-    async def _plain(
-        self, state: _State, kwargs: dict[str, Any]
-    ) -> tuple[str, str | None, tuple[int, int] | None]:
-        response = await state.client.chat.completions.create(**kwargs)
-        choices = getattr(response, "choices", None)
-        if not choices:
-            error = getattr(response, "error", None)
-            if error:
-                detail = error.get("message") if isinstance(error, Mapping) else error
-                raise _Retry(f"error from the server: {detail}")
-            raise _Retry("empty answer")
-        choice = choices[0]
-        text = getattr(getattr(choice, "message", None), "content", None) or ""
-        if not text.strip():
-            raise _Retry("empty answer")
-        got = getattr(response, "usage", None)
-        usage = None
-        if got is not None and getattr(got, "prompt_tokens", None) is not None:
-            usage = (got.prompt_tokens or 0, got.completion_tokens or 0)
-        return text, getattr(choice, "finish_reason", None), usage

@@ -3,7 +3,9 @@
 :class:`ModelWriter` is the write stage when an endpoint is configured. It needs every module
 before it asks (the requests of all modules share one concurrency bound), so it collects what
 extraction gives, then writes. Every unit whose cache key (its own source, its context, the prompt
-version, the model and the language) is stored costs nothing. The rest go to
+version, the model and the language) is stored costs nothing, and so does a unit whose answers
+were unusable last time under the same key (a recorded fallback; ``--retry-fallbacks`` asks it
+again); a transport failure is never recorded, so the next run asks again. The rest go to
 :class:`~docgen.write.chat.writer.ChatWriter` concurrently; each valid answer is stored the moment
 it arrives, so an interrupted run keeps every unit finished before the interruption and the next
 run asks only for the rest. A unit that fails for good shows its last good doc from the cache,
@@ -78,14 +80,21 @@ class ModelWriter:
         version = prompt_version(config.templates)
         keys = [doc_key(u, c, prompt_version=version, model=model) for u, c in units]
         found = {} if config.force else cache.get_docs(keys)
+        recorded = {} if config.force or config.retry_fallbacks else cache.get_fallbacks(keys)
         out: dict[str, tuple[UnitResult, Doc | None]] = {}
         pending: list[tuple[Unit, UnitContext, str]] = []
         for (unit, context), key in zip(units, keys, strict=True):
             hit = found.get(key)
-            if hit is None:
-                pending.append((unit, context, key))
-            else:
+            if hit is not None:
                 out[unit.uid] = (Documented(unit.uid, hit[0], DocSource.CACHED, Usage()), hit[0])
+            elif key in recorded:
+                # the model's answers for exactly this unit, context, prompt and model were not
+                # usable: show the offline content again without paying for another try
+                doc = self.offline.document(unit, context)
+                reason = f"recorded fallback ({recorded[key]}); --retry-fallbacks asks again"
+                out[unit.uid] = (Documented(unit.uid, doc, DocSource.FALLBACK, reason=reason), doc)
+            else:
+                pending.append((unit, context, key))
         self.progress.begin(len(units), cached=len(units) - len(pending))
         try:
             if pending:
@@ -105,6 +114,7 @@ class ModelWriter:
             concurrency=config.concurrency,
             timeout=config.timeout,
             max_attempts=config.max_attempts,
+            dead_after=config.dead_after,
             fallback=self.offline.document,
             progress=self.progress,
             templates=config.templates,
@@ -117,6 +127,10 @@ class ModelWriter:
                 shown = result.doc
                 if result.source is DocSource.MODEL:
                     self.cache.put_doc(key, result.uid, result.doc, result.usage)
+                elif result.source is DocSource.FALLBACK:  # unusable answers, not a dead server
+                    self.cache.put_doc(
+                        key, result.uid, result.doc, result.usage, fallback=result.reason
+                    )
             elif isinstance(result, Failed):
                 previous = self.cache.last_good_doc(result.uid)
                 shown = previous if previous is not None else result.doc
