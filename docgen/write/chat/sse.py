@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 __all__ = ["EventStream", "StreamError"]
 
+_DECODER = json.JSONDecoder()
+
 
 class StreamError(Exception):
     """The stream held a malformed event or an error event: the request is worth retrying."""
@@ -23,6 +25,7 @@ class EventStream:
 
     __slots__ = (
         "_buffer",
+        "_crlf",
         "_data",
         "_uid",
         "_unit_text",
@@ -36,6 +39,7 @@ class EventStream:
         self._uid = uid
         self._unit_text = unit_text
         self._buffer = b""
+        self._crlf = False  # seen a CR: read line by line from then on
         self._data: list[str] = []
         self.parts: list[str] = []
         self.finish_reason: str | None = None
@@ -44,16 +48,39 @@ class EventStream:
 
     def feed(self, block: bytes) -> bool:
         """Take more bytes; True once ``data: [DONE]`` arrived."""
+        if self._crlf or self._data or b"\r" in block:
+            self._crlf = True
+            return self._lines(block)
         if b"\n" not in block:  # a long line arriving in pieces: no rescans of the buffer
             self._buffer += block
             return False
+        # The usual case: events of one ``data:`` line each, split on the blank line between
+        # them. bench/bench_chat.py: 5 us a chunk against 15 us line by line, which mattered
+        # at 300 chunks an answer.
+        *events, self._buffer = (self._buffer + block).split(b"\n\n")
+        for raw in events:
+            if raw.startswith(b"data:") and b"\n" not in raw:
+                data = raw[6:] if raw[5:6] == b" " else raw[5:]
+                if self._event(data.decode("utf-8", "replace")):
+                    return True
+                continue
+            for line in raw.split(b"\n"):  # comments, other fields, multi-line data
+                if self._line(line.decode("utf-8", "replace")):
+                    return True
+            if self._line(""):  # the blank line that ended this event
+                return True
+        return False
+
+    def _lines(self, block: bytes) -> bool:
+        """Line by line: CRLF line ends, and whatever an earlier block left pending."""
         *lines, self._buffer = (self._buffer + block).split(b"\n")
         return any(self._line(raw.rstrip(b"\r").decode("utf-8", "replace")) for raw in lines)
 
     def finish(self) -> None:
         """The body ended (with or without ``[DONE]``): flush what is pending."""
         if self._buffer:
-            self._line(self._buffer.decode("utf-8", "replace"))
+            for raw in self._buffer.split(b"\n"):
+                self._line(raw.rstrip(b"\r").decode("utf-8", "replace"))
             self._buffer = b""
         self._line("")
 
@@ -76,9 +103,13 @@ class EventStream:
             self.done = True
             return True
         try:
-            chunk = json.loads(data)
+            # raw_decode skips json.loads' two whitespace scans: 2.8 us against 4.3 a chunk
+            data = data.strip()
+            chunk, end = _DECODER.raw_decode(data)
         except ValueError:
             raise StreamError("malformed event in the stream") from None
+        if end != len(data):
+            raise StreamError("malformed event in the stream")
         if not isinstance(chunk, dict):
             raise StreamError("malformed event in the stream")
         error = chunk.get("error")
