@@ -185,6 +185,9 @@ class FakeOpenAI:
         self.ignore_stream_options = ignore_stream_options
         self.model = model
         self.requests: list[Recorded] = []
+        self.files: dict[str, bytes] = {}  # the Files API: id -> content
+        self.batches: dict[str, dict[str, Any]] = {}  # the Batch API: id -> batch object
+        self.batch_polls = 1  # retrieves that see "in_progress" before a batch completes
         self.in_flight = 0
         self.max_in_flight = 0
         self._queue: collections.deque[Reply] = collections.deque()
@@ -258,6 +261,62 @@ class FakeOpenAI:
         with self._lock:
             self.in_flight -= 1
 
+    # -- the Files and Batch APIs (their public wire format) -----------------------------------
+
+    def _upload(self, request: Recorded) -> dict[str, Any]:
+        """A multipart ``POST /v1/files``: the part named ``file`` is stored."""
+        boundary = request.headers.get("content-type", "").split("boundary=")[-1].strip('"')
+        content = b""
+        for part in request.raw.split(b"--" + boundary.encode()):
+            head, _, body = part.partition(b"\r\n\r\n")
+            if b'name="file"' in head:
+                content = body.removesuffix(b"\r\n")
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = content
+        return {"id": file_id, "object": "file", "bytes": len(content), "created_at": 0,
+                "filename": "requests.jsonl", "purpose": "batch", "status": "processed"}  # fmt: skip
+
+    def _create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        batch_id = f"batch_{len(self.batches) + 1}"
+        self.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": body.get("endpoint"),
+            "input_file_id": body.get("input_file_id"), "completion_window": "24h",
+            "status": "in_progress", "output_file_id": None, "error_file_id": None,
+            "created_at": int(time.time()), "polls": 0,
+        }  # fmt: skip
+        return self._public(batch_id)
+
+    def _public(self, batch_id: str) -> dict[str, Any]:
+        return {k: v for k, v in self.batches[batch_id].items() if k != "polls"}
+
+    def _advance(self, batch_id: str) -> dict[str, Any]:
+        """A retrieve: after ``batch_polls`` of them the batch runs every request and completes."""
+        batch = self.batches[batch_id]
+        batch["polls"] += 1
+        if batch["status"] == "in_progress" and batch["polls"] > self.batch_polls:
+            lines = self.files[batch["input_file_id"]].decode().splitlines()
+            output = [self.answer_batch_line(json.loads(line)) for line in lines if line.strip()]
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = "".join(json.dumps(o) + "\n" for o in output).encode()
+            batch.update(status="completed", output_file_id=file_id)
+        return self._public(batch_id)
+
+    def answer_batch_line(self, line: dict[str, Any]) -> dict[str, Any]:
+        """One line of the Batch output format for one line of its input."""
+        body = line.get("body") or {}
+        request = Recorded(line.get("url", ""), {}, json.dumps(body).encode(), body)
+        self.requests.append(request)
+        reply = self._decide(request)
+        if reply.status != 200:
+            error = {"error": {"message": reply.error_message, "type": "server_error"}}
+            response = {"status_code": reply.status, "request_id": "req", "body": error}
+        else:
+            text = self._content(request, reply)
+            response = {"status_code": 200, "request_id": "req",
+                        "body": _Handler._completion(None, self, reply, text)}  # fmt: skip
+        return {"id": f"batch_req_{len(self.requests)}", "custom_id": line.get("custom_id"),
+                "response": response, "error": None}  # fmt: skip
+
     def wait(self, seconds: float) -> bool:
         """Sleep unless the server stops first; True when it stopped."""
         return self._stopped.wait(seconds) if seconds > 0 else self._stopped.is_set()
@@ -307,9 +366,22 @@ class _Handler(BaseHTTPRequestHandler):
     # -- requests ----------------------------------------------------------------------------
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
-            owner = self.server.owner
+        owner = self.server.owner
+        path = self.path.rstrip("/")
+        if path.endswith("/models"):
             self._send_json(200, {"object": "list", "data": [{"id": owner.model}]})
+        elif "/files/" in path and path.endswith("/content"):
+            file_id = path.split("/files/")[1].split("/")[0]
+            if file_id not in owner.files:
+                self._error(404, f"no file {file_id}")
+                return
+            self._send_json(200, owner.files[file_id])
+        elif "/batches/" in path:
+            batch_id = path.split("/batches/")[1]
+            if batch_id not in owner.batches:
+                self._error(404, f"no batch {batch_id}")
+                return
+            self._send_json(200, owner._advance(batch_id))
         else:
             self._error(404, "not found")
 
@@ -332,6 +404,12 @@ class _Handler(BaseHTTPRequestHandler):
             owner._leave()
 
     def _serve(self, owner: FakeOpenAI, request: Recorded) -> None:
+        if self.path.rstrip("/").endswith("/files"):
+            self._send_json(200, owner._upload(request))
+            return
+        if self.path.rstrip("/").endswith("/batches"):
+            self._send_json(200, owner._create_batch(request.body or {}))
+            return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._error(404, f"no route {self.path}")
             return

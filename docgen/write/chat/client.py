@@ -44,6 +44,8 @@ from docgen.model import Usage
 from docgen.ui.progress import NullProgress, Progress
 from docgen.write.chat.estimate import estimate_tokens
 from docgen.write.chat.wire import (
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_TEMPERATURE,
     Downgrade,
     EndpointDown,
     EndpointState,
@@ -98,8 +100,8 @@ class ChatClient:
         breaker_threshold: int = 3,
         dead_after: int = 6,
         dead_window: float = 2.0,
-        max_tokens: int | None = 2000,
-        temperature: float | None = 0.2,
+        max_tokens: int | None = DEFAULT_MAX_TOKENS,
+        temperature: float | None = DEFAULT_TEMPERATURE,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         if not endpoints:

@@ -36,6 +36,8 @@ from docgen.ui.progress import Progress
 from docgen.write.chat.sse import EventStream, StreamError
 
 __all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "DEFAULT_TEMPERATURE",
     "OPTIONAL",
     "Downgrade",
     "EndpointDown",
@@ -53,6 +55,8 @@ _RETRY_STATUS = frozenset({408, 409, 429})
 _ENDPOINT_FATAL = frozenset({401, 403, 404})
 _MAX_REASON = 300
 OPTIONAL = ("response_format", "stream_options", "max_tokens", "temperature")
+DEFAULT_MAX_TOKENS = 2000
+DEFAULT_TEMPERATURE = 0.2
 # a 400 about the prompt itself: leaving optional fields out would not help
 _CONTEXT_WORDS = re.compile(
     r"context.length|context window|maximum context|too many tokens|content.(filter|management)",

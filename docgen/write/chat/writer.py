@@ -34,7 +34,7 @@ from docgen.write.chat.normalize import candidates, normalize, strip_reasoning
 from docgen.write.chat.prompts import PromptBuilder
 from docgen.write.chat.validate import Finding, Verdict, judge, summary_of
 
-__all__ = ["ChatWriter"]
+__all__ = ["ChatWriter", "judge_answer"]
 
 log = logging.getLogger(__name__)
 
@@ -98,23 +98,7 @@ class ChatWriter:
             return None
 
     def _judge(self, unit: Unit, context: UnitContext, completion: Completion) -> Verdict:
-        """The best verdict among the objects the answer holds (ties: the later one, since a model
-        that shows the shape first writes the real answer after it)."""
-        _, schema = schema_for(unit)
-        try:
-            found = candidates(completion.text)
-        except AnswerError as exc:
-            return Verdict({}, (Finding("no_json", str(exc)),))
-        best: Verdict | None = None
-        for raw in found:
-            verdict = judge(unit, normalize(raw, schema), module=context.module, lang=self.lang)
-            if best is None or verdict.rank <= best.rank:
-                best = verdict
-        assert best is not None
-        if completion.finish_reason == "length":
-            cut = Finding("cut_off", "the answer was cut off at the length limit")
-            best = Verdict(best.answer, (cut, *best.findings), best.removed, best.unknown)
-        return best
+        return judge_answer(unit, context, completion.text, completion.finish_reason, self.lang)
 
     async def write(self, unit: Unit, context: UnitContext) -> UnitResult:
         """Document one unit; never raises for a unit-level problem."""
@@ -181,3 +165,26 @@ class ChatWriter:
             reason=self._client.scrub(note),
             removed=verdict.removed,
         )
+
+
+def judge_answer(
+    unit: Unit, context: UnitContext, text: str, finish_reason: str | None, lang: str
+) -> Verdict:
+    """The best verdict among the objects an answer's ``text`` holds (ties: the later one, since a
+    model that shows the shape first writes the real answer after it). The live path and
+    ``docgen batch import`` judge answers with this one function."""
+    _, schema = schema_for(unit)
+    try:
+        found = candidates(text)
+    except AnswerError as exc:
+        return Verdict({}, (Finding("no_json", str(exc)),))
+    best: Verdict | None = None
+    for raw in found:
+        verdict = judge(unit, normalize(raw, schema), module=context.module, lang=lang)
+        if best is None or verdict.rank <= best.rank:
+            best = verdict
+    assert best is not None
+    if finish_reason == "length":
+        cut = Finding("cut_off", "the answer was cut off at the length limit")
+        best = Verdict(best.answer, (cut, *best.findings), best.removed, best.unknown)
+    return best
