@@ -273,8 +273,10 @@ class FakeOpenAI:
                 content = body.removesuffix(b"\r\n")
         file_id = f"file-{len(self.files) + 1}"
         self.files[file_id] = content
-        return {"id": file_id, "object": "file", "bytes": len(content), "created_at": 0,
-                "filename": "requests.jsonl", "purpose": "batch", "status": "processed"}  # fmt: skip
+        return {
+            "id": file_id, "object": "file", "bytes": len(content), "created_at": 0,
+            "filename": "requests.jsonl", "purpose": "batch", "status": "processed",
+        }  # fmt: skip
 
     def _create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
         batch_id = f"batch_{len(self.batches) + 1}"

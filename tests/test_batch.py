@@ -46,7 +46,7 @@ def answer_as_batch(server: FakeOpenAI, requests: list[dict], *, drop: int = 0) 
 def test_export_writes_what_a_live_run_would_send(project: Path, capsys) -> None:
     with FakeOpenAI(content=auto_answer) as server:
         requests = export(server, capsys)
-        code, report, _ = run_json(model_args(server), capsys)
+        code, _, _ = run_json(model_args(server), capsys)
         assert code == 0
         live = {r.body["messages"][1]["content"]: r.body for r in server.requests}
     assert len(requests) == 6 and {r["url"] for r in requests} == {"/v1/chat/completions"}
