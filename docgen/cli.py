@@ -1,8 +1,8 @@
 """The ``docgen`` command line: argument parsing only, then one call into the pipeline.
 
-``docgen PATH...`` documents code; ``docgen build``, ``docgen check`` and ``docgen estimate`` are
-subcommands. Errors a user can fix (a missing path, a bad flag, a bad config) are one line on
-stderr and exit code 1, never a traceback.
+``docgen PATH...`` documents code; ``docgen build``, ``check``, ``estimate``, ``batch`` and
+``docstrings`` are subcommands. Errors a user can fix (a missing path, a bad flag, a bad config)
+are one line on stderr and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any, NoReturn
 
 from docgen import __version__
 from docgen.config import PRESETS, Config, build_config
-from docgen.errors import DocgenError
+from docgen.errors import ConfigError, DocgenError
 from docgen.ui.report import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
-SUBCOMMANDS = ("build", "check", "estimate")
+SUBCOMMANDS = ("build", "check", "estimate", "batch", "docstrings")
 
 EXAMPLES = """\
 examples:
@@ -33,6 +33,8 @@ examples:
   docgen check src/                     exit 1 when a page is stale (for CI)
   docgen estimate src/ --price-in 0.15 --price-out 0.60
   docgen build                          mkdocs build --strict on the generated site
+  docgen batch export src/ -o requests.jsonl --endpoint openai    (then import, or submit/collect)
+  docgen docstrings src/ --apply        write the composed docstrings into the code
 
 exit codes: 0 ok, 1 error / nothing documented / stale (check), 2 some units failed,
 130 interrupted. A folder literally named build, check or estimate: write ./build.
@@ -46,8 +48,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"docgen: error: {message} (see docgen --help)\n")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="Python files or folders")
+def _common(parser: argparse.ArgumentParser, *, paths: str = "+") -> None:
+    parser.add_argument("paths", nargs=paths, metavar="PATH", help="Python files or folders")
     parser.add_argument("--out", metavar="DIR", help="output folder of the pages (default: docs)")
     parser.add_argument("--lang", choices=("ru", "en"), help="language of the pages (default: ru)")
     parser.add_argument("--templates", metavar="DIR", help="your template folder, searched first")
@@ -125,6 +127,37 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _sub_parser(name: str) -> argparse.ArgumentParser:
+    if name == "batch":
+        parser = _Parser(
+            prog="docgen batch",
+            description="Document through a batch runner (OpenAI Batch API, vllm run-batch):"
+            " export PATH... -o FILE | import FILE [PATH...] | submit [FILE] | collect [--wait S].",
+        )
+        parser.add_argument("action", choices=("export", "import", "submit", "collect"))
+        parser.add_argument("-o", "--output", metavar="FILE", help="export: requests.jsonl")
+        parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                            help="collect: poll until done, at most this long")  # fmt: skip
+        parser.add_argument("--retry-fallbacks", action="store_true",
+                            help="export: include units whose answers were unusable")  # fmt: skip
+        parser.add_argument("--format", dest="output_format", choices=("text", "json"))
+        _common(parser, paths="*")
+        return parser
+    if name == "docstrings":
+        parser = _Parser(
+            prog="docgen docstrings",
+            description="Write the composed Google-style docstring into every public function,"
+            " method, class and module that has none (the model's cached answer, else the"
+            " offline writer's). Default --diff: print a unified diff, write nothing.",
+        )
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--diff", dest="mode", action="store_const", const="diff")
+        mode.add_argument("--apply", dest="mode", action="store_const", const="apply")
+        mode.add_argument("--check", dest="mode", action="store_const", const="check",
+                          help="exit 1 when a public unit has no docstring")  # fmt: skip
+        parser.add_argument("--update", action="store_true",
+                            help="also rewrite docstrings docgen wrote itself")  # fmt: skip
+        _common(parser)
+        return parser
     if name == "build":
         parser = _Parser(prog="docgen build", description="Run mkdocs build --strict on the site.")
         parser.add_argument("--mkdocs-yml", metavar="PATH", default=None)
@@ -213,6 +246,35 @@ def _run_estimate(flags: dict[str, Any]) -> int:
     )
 
 
+def _run_batch(flags: dict[str, Any]) -> int:
+    from docgen import batches
+
+    action = flags.pop("action")
+    paths = list(flags.get("paths") or ())
+    file = flags.pop("output", None)
+    if action in ("import", "submit") and paths:
+        file = paths.pop(0)
+    flags["paths"] = paths
+    if action == "export" and not paths:
+        raise ConfigError("docgen batch export needs at least one PATH")
+    config = _config(flags)
+    return batches.run_batch(
+        action, config, console=_make_console(config), file=file, wait=flags.get("wait", 0.0)
+    )
+
+
+def _run_docstrings(flags: dict[str, Any]) -> int:
+    from docgen import docstrings
+
+    config = _config(flags)
+    return docstrings.run(
+        config,
+        console=_make_console(config),
+        mode=flags.get("mode") or "diff",
+        update=bool(flags.get("update")),
+    )
+
+
 class _StderrHandler(logging.Handler):
     """Log records of the ``docgen`` loggers as ``docgen: message`` on the current stderr."""
 
@@ -255,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "build": _run_build,
             "check": _run_check,
             "estimate": _run_estimate,
+            "batch": _run_batch,
+            "docstrings": _run_docstrings,
         }[command]
         return runner(flags)
     except DocgenError as exc:

@@ -19,8 +19,11 @@ from docgen.write.chat.version import PROMPT_SOURCES
 
 PACKAGE = Path(extract.__file__).resolve().parents[1]
 # the stages in pipeline order; the shared modules at the top level and store/ come before them
-ORDER = ["foundation", "ui", "store", "discover", "extract", "write", "render", "site", "driver"]
-DRIVERS = {"pipeline.py", "cli.py", "commands.py", "__main__.py"}
+ORDER = [
+    "foundation", "ui", "store", "discover", "extract", "write", "render", "site", "writeback",
+    "driver",
+]  # fmt: skip
+DRIVERS = {"pipeline.py", "cli.py", "commands.py", "batches.py", "docstrings.py", "__main__.py"}
 
 
 def module_file(name: str) -> Path | None:

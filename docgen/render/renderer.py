@@ -10,6 +10,7 @@ of :mod:`docgen.render.markdown` keep text from code and writers literal.
 from __future__ import annotations
 
 import dataclasses
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ from docgen.markup import inline_code, one_line, signature
 from docgen.model import (
     ClassInfo,
     Doc,
+    FunctionDoc,
     FunctionInfo,
     Listed,
     ModuleDoc,
@@ -28,6 +30,7 @@ from docgen.model import (
     Page,
     PageKind,
     ParamKind,
+    Unit,
     Written,
 )
 from docgen.render import budget, quality
@@ -119,6 +122,16 @@ class Renderer:
             cut, omitted = budget.cut(small, share)
             text = self._page(name, cut, small_docs, {**shortened, "omitted": omitted})
         return text
+
+    def docstring(self, unit: Unit, doc: Doc) -> str:
+        """The Google-style docstring docgen composes for ``unit``, as a Python literal at
+        column 0 (the text the reference page shows as «Предлагаемый docstring»)."""
+        if isinstance(unit, FunctionInfo) and isinstance(doc, FunctionDoc):
+            macro = self.env.get_template("macros.md.j2").module.pydoc  # type: ignore[attr-defined]
+            return textwrap.dedent(str(macro(unit, doc))).strip()
+        text = getattr(doc, "purpose", "") or getattr(doc, "overview", "")
+        first = re.split(r"(?<=[.!?])\s", one_line(text), maxsplit=1)[0]
+        return '"""' + py_string_body(first or getattr(doc, "title", "")) + '"""'
 
     def home(self, modules: Sequence[Listed], *, site_name: str) -> str:
         """The home page listing ``modules`` (paths relative to the home page)."""
