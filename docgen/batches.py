@@ -146,7 +146,9 @@ def import_file(config: Config, results: str, *, console: Console, out: TextIO) 
             lines,
             units=dict(zip(keys, units, strict=True)),
             lang=config.lang,
-            store=cache.put_doc,
+            store=lambda key, uid, doc, usage: cache.put_doc(
+                key, uid, doc, usage, model=config.model_id
+            ),
             offline=offline.document,
         )
     if config.output_format == "json":

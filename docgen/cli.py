@@ -103,6 +103,20 @@ def _parser() -> argparse.ArgumentParser:
         help="ask again the units whose answers were unusable last time (recorded, not re-asked)",
     )
     parser.add_argument(
+        "--max-cost", type=float, metavar="USD", help="stop asking once the run spent this much"
+    )
+    parser.add_argument(
+        "--max-tokens",
+        dest="max_run_tokens",
+        type=int,
+        metavar="N",
+        help="stop asking once the run used N tokens (prompt + completion)",
+    )
+    parser.add_argument("--price-in", type=float, metavar="USD", help="per million prompt tokens")
+    parser.add_argument(
+        "--price-out", type=float, metavar="USD", help="per million completion tokens"
+    )
+    parser.add_argument(
         "--dead-after",
         type=int,
         metavar="N",

@@ -131,6 +131,7 @@ def run_estimate(
             for unit, context in units
         }
         stored = set() if config.force or not model else set(cache.get_docs(keys_by_uid.values()))
+        measured = cache.completion_ratio(model) if model else None
     prompts = PromptBuilder(lang=config.lang, templates=config.templates)
 
     def prompt_for(unit, context) -> str:
@@ -143,6 +144,7 @@ def run_estimate(
         prompt_for=prompt_for,
         price_in=price_in,
         price_out=price_out,
+        measured=measured,
     )
     if config.output_format == "json":
         json.dump(result.to_dict(), out, ensure_ascii=False, indent=2)
@@ -151,7 +153,7 @@ def run_estimate(
     out.write(
         f"units {result.units}: {result.cached} cached, {result.to_do} to do\n"
         f"prompt tokens {result.prompt_tokens}, expected completion tokens "
-        f"{result.completion_tokens}\n"
+        f"{result.completion_tokens} ({result.basis})\n"
     )
     for kind in result.by_kind:
         out.write(

@@ -69,6 +69,10 @@ class Config:
     force: bool = False
     retry_fallbacks: bool = False  # ask again the units whose answers were unusable last time
     dead_after: int = 6  # failures in a row after which the last endpoint is given up
+    max_cost: float | None = None  # USD a run may spend (needs prices)
+    max_run_tokens: int | None = None  # tokens (prompt + completion) a run may spend
+    price_in: float = 0.0  # USD per million prompt tokens
+    price_out: float = 0.0  # USD per million completion tokens
     changed_since: str | None = None
     output_format: str = "text"  # "text" or "json"
     mkdocs_yml: str = "mkdocs.yml"
@@ -105,6 +109,10 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "timeout": (int, float),
     "max_attempts": (int,),
     "dead_after": (int,),
+    "max_cost": (int, float),
+    "max_tokens": (int,),
+    "price_in": (int, float),
+    "price_out": (int, float),
     "base_url": (str,),
     "model": (str,),
     "api_key_env": (str,),
@@ -279,6 +287,16 @@ def build_config(
     if timeout <= 0:
         raise ConfigError("--timeout must be positive")
     dead_after = int(_pick(flags.get("dead_after"), None, pyproject.get("dead_after"), 6))
+    price_in = float(_pick(flags.get("price_in"), None, pyproject.get("price_in"), 0.0))
+    price_out = float(_pick(flags.get("price_out"), None, pyproject.get("price_out"), 0.0))
+    max_cost = _pick(flags.get("max_cost"), None, pyproject.get("max_cost"), None)
+    max_run_tokens = _pick(flags.get("max_run_tokens"), None, pyproject.get("max_tokens"), None)
+    if max_cost is not None and not (price_in or price_out):
+        raise ConfigError("--max-cost needs --price-in and --price-out (USD per million tokens)")
+    if (max_cost is not None and max_cost < 0) or (
+        max_run_tokens is not None and max_run_tokens < 0
+    ):
+        raise ConfigError("--max-cost and --max-tokens must not be negative")
     if dead_after < 1:
         raise ConfigError("--dead-after must be at least 1")
     parse_timeout = float(
@@ -314,6 +332,10 @@ def build_config(
         force=bool(flags.get("force")),
         retry_fallbacks=bool(flags.get("retry_fallbacks")),
         dead_after=dead_after,
+        max_cost=None if max_cost is None else float(max_cost),
+        max_run_tokens=None if max_run_tokens is None else int(max_run_tokens),
+        price_in=price_in,
+        price_out=price_out,
         changed_since=flags.get("changed_since"),
         output_format=flags.get("output_format") or "text",
         mkdocs_yml=_pick(flags.get("mkdocs_yml"), None, pyproject.get("mkdocs_yml"), "mkdocs.yml"),

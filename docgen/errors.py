@@ -10,6 +10,7 @@ DocgenError            ``str(err)`` is the one line shown to the user (``path:li
 ├── AnswerError        one model answer holds no usable JSON (the unit is re-asked)
 ├── SerializeError     a stored doc is not in the expected shape (a cache miss)
 └── TransportError     every attempt at a request failed (the unit shows offline content)
+    └── BudgetError    the run's spending cap was reached before the request
 
 Whole-run errors (config, input, template, site) end the run with their line on stderr and exit
 code 1; the others are caught where they arise and become values: a unit's failure, a file's
@@ -91,3 +92,7 @@ class TransportError(DocgenError):
 
     def __reduce__(self):
         return type(self), (self.reason, self.usage)
+
+
+class BudgetError(TransportError):
+    """The run's spending cap was reached before this request was sent."""

@@ -332,3 +332,44 @@ def test_failed_attempts_count_their_tokens(
     add = next(u for u in report["units"] if u["uid"] == "nums:add")
     assert add["completion_tokens"] == 2050 and add["requests"] == 2
     assert report["completion_tokens"] == 2050 + 5 * 50
+
+
+@pytest.mark.parametrize(
+    "cap",
+    [["--max-tokens", "600"], ["--max-cost", "0.0013", "--price-in", "5", "--price-out", "10"]],
+)
+def test_a_spending_cap_stops_new_requests_at_the_limit(
+    project: Path, capsys: pytest.CaptureFixture[str], cap: list[str]
+) -> None:
+    # every answer costs exactly 100 prompt + 50 completion tokens = 150 tokens, $0.001
+    with FakeOpenAI(content=auto_answer, script=lambda r: Reply(usage=(100, 50))) as server:
+        code, report, _ = run_json(model_args(server, "--concurrency", "1", *cap), capsys)
+        requests = len(server.requests)
+    tokens = report["prompt_tokens"] + report["completion_tokens"]
+    if cap[0] == "--max-tokens":  # 4 answers reach 600 tokens: no fifth request
+        assert requests == 4 and tokens == 600
+    else:  # $0.001 a request: the second reaches $0.002 >= $0.0013
+        assert requests == 2
+    assert code == 2 and report["counts"]["budget"] == 6 - requests
+    assert all("budget" in u["reason"] for u in report["units"] if u["status"] == "budget")
+    pages = "".join(p.read_text("utf-8") for p in (project / "docs" / "reference").rglob("*.md"))
+    assert "budget" not in pages and "Sum of two numbers" in pages  # offline text, no error
+
+
+def test_estimate_uses_the_measured_ratio_of_earlier_runs(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["estimate", "src", "--base-url", "http://127.0.0.1:9/v1", "--model", "fake-model"]
+    assert main([*args, "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["basis"].startswith("heuristic")
+    with FakeOpenAI(content=auto_answer, script=lambda r: Reply(usage=(1000, 250))) as server:
+        (project / "src" / "other.py").write_text(SOURCE, encoding="utf-8")
+        code, _, _ = run_json(model_args(server), capsys)
+        assert code == 0
+        (project / "src" / "other.py").unlink()
+    (project / "src" / "nums.py").write_text(SOURCE + "\n\ndef extra(x):\n    return x\n")
+    assert main([*args, "--format", "json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["basis"].startswith("measured: 0.250")
+    assert second["completion_tokens"] == pytest.approx(second["prompt_tokens"] * 0.25, abs=10)

@@ -130,6 +130,7 @@ class Failed:
     reason: str
     doc: Doc | None = None
     usage: Usage = field(default_factory=Usage)
+    status: str = "failed"  # or "budget": not asked, the run's spending cap was reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ UnitResult = Documented | Failed | Skipped
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the run report keeps of one unit's result (not its doc: a big run holds many).
-    ``status`` is one of documented, cached, offline, fallback, failed, skipped."""
+    ``status`` is one of documented, cached, offline, fallback, failed, budget, skipped."""
 
     uid: str
     status: str
@@ -155,7 +156,7 @@ class Outcome:
     @classmethod
     def of(cls, result: UnitResult) -> Outcome:
         if isinstance(result, Failed):
-            return cls(result.uid, "failed", result.reason, result.usage)
+            return cls(result.uid, result.status, result.reason, result.usage)
         if isinstance(result, Skipped):
             return cls(result.uid, "skipped", result.reason)
         status = "documented" if result.source is DocSource.MODEL else result.source.value

@@ -48,6 +48,7 @@ _MIGRATIONS = {
     "2": (
         "ALTER TABLE docs ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE docs ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE docs ADD COLUMN model TEXT NOT NULL DEFAULT ''",
     ),
 }
 _CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
@@ -72,7 +73,8 @@ CREATE TABLE IF NOT EXISTS docs (
     retries INTEGER NOT NULL,
     stored_at INTEGER NOT NULL,
     fallback INTEGER NOT NULL DEFAULT 0,
-    reason TEXT NOT NULL DEFAULT ''
+    reason TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS docs_by_uid ON docs (uid, stored_at);
 CREATE TABLE IF NOT EXISTS modules (
@@ -259,7 +261,14 @@ class Cache:
                 continue
 
     def put_doc(
-        self, key: str, uid: str, doc: Doc, usage: Usage, *, fallback: str | None = None
+        self,
+        key: str,
+        uid: str,
+        doc: Doc,
+        usage: Usage,
+        *,
+        fallback: str | None = None,
+        model: str = "",
     ) -> None:
         """Store one answer, committed at once (a later kill -9 keeps it). With ``fallback`` (the
         reason), record that the model's answers for this key were not usable: an unchanged
@@ -275,17 +284,35 @@ class Cache:
             time.time_ns(),
             int(fallback is not None),
             fallback or "",
+            model,
         )
         self._guard(
             "write",
             None,
             lambda conn: conn.execute(
                 "INSERT OR REPLACE INTO docs (key, uid, doc, prompt_tokens, completion_tokens,"
-                " requests, retries, stored_at, fallback, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " requests, retries, stored_at, fallback, reason, model)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             ),
         )
+
+    def completion_ratio(self, model: str) -> tuple[float, int] | None:
+        """Completion tokens per prompt token over the answers ``model`` gave earlier (as the
+        server counted them), and how many answers; None when there are none."""
+
+        def totals(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
+            return conn.execute(
+                "SELECT SUM(prompt_tokens), SUM(completion_tokens), COUNT(*) FROM docs"
+                " WHERE model = ? AND prompt_tokens > 0",
+                (model,),
+            ).fetchall()
+
+        rows = self._guard("read", [], totals)
+        if not rows or not rows[0][2] or not model:
+            return None
+        prompt, completion, count = rows[0]
+        return completion / prompt, count
 
     def last_good_doc(self, uid: str) -> Doc | None:
         """The newest model-written doc stored for ``uid`` under any key: shown when the unit

@@ -90,7 +90,7 @@ class Console:
             )
         counts = ", ".join(
             f"{report[key]} {key}"
-            for key in ("documented", "cached", "offline", "fallback", "failed", "skipped")
+            for key in _COUNTS
             if report[key] or key in ("documented", "failed")
         )
         self._line(f"units {report['units']}: {counts}", "bold")
@@ -105,6 +105,8 @@ class Console:
         )
         if report["quality"]:
             self._line(report["quality"])
+        if report.get("budget"):
+            self._line(f"{report['budget']} units not asked: {report['budget_reason']}", "yellow")
         if report["failures"]:
             self._line("failed:", "bold red")
             by_reason: dict[str, list[str]] = {}
@@ -234,7 +236,12 @@ class Console:
             pass  # a closed or broken stream must not end the run
 
 
+_COUNTS = ("documented", "cached", "offline", "fallback", "failed", "budget", "skipped")
+
+
 def _describe(result: UnitResult, usage: Usage) -> tuple[str, str]:
+    if isinstance(result, Failed) and result.status == "budget":
+        return f"not asked {result.uid}: {result.reason}", "yellow"
     if isinstance(result, Failed):
         return f"FAILED {result.uid}: {result.reason}", "red"
     if isinstance(result, Skipped):

@@ -9,7 +9,8 @@ Exit codes:
     0    every unit documented (model, cache or offline writer)
     1    nothing could be documented, a problem with the input under ``--strict``, a stale page
          for ``docgen check``, or an error that stopped the run (bad flag, missing path, config)
-    2    some units failed: their pages show the offline writer's content instead
+    2    some units failed, or were not asked because the spending cap was reached: their pages
+         show their previous or the offline writer's content instead
     130  interrupted (Ctrl-C / SIGTERM); what was finished is kept
 """
 
@@ -52,7 +53,7 @@ class RunReport:
 
     def counts(self) -> dict[str, int]:
         counter = Counter(r.status for r in self.results)
-        keys = ("documented", "cached", "offline", "fallback", "failed", "skipped")
+        keys = ("documented", "cached", "offline", "fallback", "failed", "budget", "skipped")
         return {key: counter.get(key, 0) for key in keys}
 
     def failures(self) -> tuple[Outcome, ...]:
@@ -69,7 +70,7 @@ class RunReport:
             return EXIT_ERROR
         if self.strict and self.problems:
             return EXIT_ERROR
-        if self.failures():
+        if self.failures() or any(r.status == "budget" for r in self.results):
             return EXIT_UNITS_FAILED
         return EXIT_OK
 
@@ -89,6 +90,7 @@ class RunReport:
             "pages_written": len(self.pages_written),
             "pages_removed": len(self.pages_removed),
             "failures": [{"uid": f.uid, "reason": f.reason} for f in self.failures()],
+            "budget_reason": next((r.reason for r in self.results if r.status == "budget"), ""),
             "interrupted": self.interrupted,
             "quality": self.quality.line() if self.quality else "",
         }

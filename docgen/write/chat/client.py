@@ -39,9 +39,10 @@ from typing import Any
 import openai
 
 from docgen.config import KEYLESS_PLACEHOLDER, Endpoint
-from docgen.errors import TransportError
+from docgen.errors import BudgetError, TransportError
 from docgen.model import Usage
 from docgen.ui.progress import NullProgress, Progress
+from docgen.write.chat.budget import Budget
 from docgen.write.chat.estimate import estimate_tokens
 from docgen.write.chat.wire import (
     DEFAULT_MAX_TOKENS,
@@ -103,6 +104,7 @@ class ChatClient:
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         temperature: float | None = DEFAULT_TEMPERATURE,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        budget: Budget | None = None,
     ) -> None:
         if not endpoints:
             raise ValueError("ChatClient needs at least one endpoint")
@@ -121,6 +123,7 @@ class ChatClient:
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._sleep = sleep
+        self._budget = budget
         self._wire = Wire(
             timeout=timeout,
             stream=stream,
@@ -247,6 +250,10 @@ class ChatClient:
             requests += 1
             try:
                 async with self._sem:
+                    if self._budget is not None and self._budget.reached:
+                        # checked with the slot held: what is in flight has counted by now
+                        usage_so_far = Usage(*spent, requests - 1, retries)
+                        raise BudgetError(self._budget.reason(), usage_so_far)
                     if announce:
                         announce = False
                         self._progress.unit_started(uid)
@@ -255,7 +262,7 @@ class ChatClient:
                 attempt -= 1  # the endpoint told us what it does not take; not a failure
                 continue
             except Exhausted as exc:
-                spent = _add(spent, exc.usage)
+                spent = _add(spent, self._spent(exc.usage))
                 reason = str(exc)
                 if enlarged or not self._enlarge(state):
                     break
@@ -275,7 +282,7 @@ class ChatClient:
                 reason = self.scrub(str(exc))
                 break
             except Retry as exc:
-                spent = _add(spent, exc.usage)
+                spent = _add(spent, self._spent(exc.usage))
                 if state.down:  # given up while this request was on the wire
                     continue
                 reason = self.scrub(exc.reason)
@@ -296,6 +303,8 @@ class ChatClient:
             if usage is None:
                 prompt = sum(estimate_tokens(m.get("content", "")) for m in messages)
                 usage = (prompt, estimate_tokens(text))
+            if self._budget is not None:
+                self._budget.add(*usage)
             usage = _add(spent, usage)
             return Completion(
                 text=text,
@@ -304,6 +313,12 @@ class ChatClient:
                 endpoint=state.endpoint.label,
             )
         raise TransportError(reason, Usage(spent[0], spent[1], requests, retries))
+
+    def _spent(self, usage: tuple[int, int] | None) -> tuple[int, int] | None:
+        """Count a failed attempt's tokens against the budget too."""
+        if usage is not None and self._budget is not None:
+            self._budget.add(*usage)
+        return usage
 
     async def _attempt(
         self, state: EndpointState, uid: str, messages: Any, schema: Any

@@ -75,6 +75,7 @@ class Estimate:
     price_in: float  # USD per million prompt tokens
     price_out: float  # USD per million completion tokens
     by_kind: tuple[KindEstimate, ...]
+    basis: str = "heuristic"  # how completion tokens were estimated
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for ``docgen estimate --format json``."""
@@ -87,6 +88,7 @@ class Estimate:
             "cost_usd": round(self.cost_usd, 6),
             "price_in": self.price_in,
             "price_out": self.price_out,
+            "basis": self.basis,
             "by_kind": [
                 {
                     "kind": k.kind,
@@ -125,12 +127,15 @@ def estimate(
     prompt_for: Callable[[Unit, UnitContext], str],
     price_in: float,
     price_out: float,
+    measured: tuple[float, int] | None = None,
 ) -> Estimate:
     """Count what documenting ``units`` would take; cached units cost nothing.
 
     ``prompt_for`` gives the whole prompt text a unit would be sent with (system and user
     messages joined) and ``count_tokens`` measures it. Pass ``cached=lambda u, c: False`` to
-    estimate a ``--force`` run.
+    estimate a ``--force`` run. With ``measured`` (completion tokens per prompt token of earlier
+    answers by the same model, and how many), a unit's completion is its prompt times that
+    ratio instead of the heuristic.
     """
     if price_in < 0 or price_out < 0:
         raise ValueError("prices must not be negative")
@@ -141,8 +146,12 @@ def estimate(
         if cached(unit, context):
             row[1] += 1
             continue
-        row[2] += count_tokens(prompt_for(unit, context))
-        row[3] += expected_completion_tokens(unit)
+        prompt = count_tokens(prompt_for(unit, context))
+        row[2] += prompt
+        if measured is not None:
+            row[3] += math.ceil(prompt * measured[0])
+        else:
+            row[3] += expected_completion_tokens(unit)
     by_kind = tuple(
         KindEstimate(str(kind), n, hit, n - hit, prompt, completion)
         for kind, (n, hit, prompt, completion) in totals.items()
@@ -160,4 +169,10 @@ def estimate(
         price_in=price_in,
         price_out=price_out,
         by_kind=by_kind,
+        basis=(
+            f"measured: {measured[0]:.3f} completion tokens per prompt token over"
+            f" {measured[1]} earlier answers of this model"
+            if measured is not None
+            else "heuristic: no earlier answers of this model in the cache"
+        ),
     )

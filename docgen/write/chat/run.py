@@ -34,6 +34,7 @@ from docgen.model import (
 )
 from docgen.store.cache import Cache
 from docgen.ui.progress import Progress
+from docgen.write.chat.budget import Budget
 from docgen.write.chat.version import prompt_version
 from docgen.write.chat.writer import ChatWriter
 from docgen.write.context import contexts, doc_key
@@ -108,6 +109,14 @@ class ModelWriter:
         self, pending: list[tuple[Unit, UnitContext, str]]
     ) -> list[tuple[str, tuple[UnitResult, Doc | None]]]:
         config = self.config
+        budget = None
+        if config.max_cost is not None or config.max_run_tokens is not None:
+            budget = Budget(
+                max_tokens=config.max_run_tokens,
+                max_cost=config.max_cost,
+                price_in=config.price_in,
+                price_out=config.price_out,
+            )
         writer = ChatWriter(
             endpoints=config.endpoints,
             lang=config.lang,
@@ -115,6 +124,7 @@ class ModelWriter:
             timeout=config.timeout,
             max_attempts=config.max_attempts,
             dead_after=config.dead_after,
+            budget=budget,
             fallback=self.offline.document,
             progress=self.progress,
             templates=config.templates,
@@ -126,7 +136,9 @@ class ModelWriter:
             if isinstance(result, Documented):
                 shown = result.doc
                 if result.source is DocSource.MODEL:
-                    self.cache.put_doc(key, result.uid, result.doc, result.usage)
+                    self.cache.put_doc(
+                        key, result.uid, result.doc, result.usage, model=self.config.model_id
+                    )
                 elif result.source is DocSource.FALLBACK:  # unusable answers, not a dead server
                     self.cache.put_doc(
                         key, result.uid, result.doc, result.usage, fallback=result.reason

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from docgen.config import Endpoint
-from docgen.errors import AnswerError, TransportError
+from docgen.errors import AnswerError, BudgetError, TransportError
 from docgen.model import Doc, DocSource, Documented, Failed, Unit, UnitContext, UnitResult
 from docgen.ui.progress import NullProgress, Progress
 from docgen.write.chat.answer import merge, schema_for
@@ -106,6 +106,9 @@ class ChatWriter:
         result: UnitResult
         try:
             result = await self._write(unit, context)
+        except BudgetError as exc:
+            doc = self._offline(unit, context)
+            result = Failed(uid, exc.reason, doc=doc, usage=exc.usage, status="budget")
         except TransportError as exc:
             result = Failed(uid, exc.reason, doc=self._offline(unit, context), usage=exc.usage)
         except Exception as exc:  # a bug must not take the run down; report it on the unit
@@ -138,7 +141,7 @@ class ChatWriter:
                 again = await self._client.complete(uid, retry, schema=schema, announce=False)
             except TransportError as exc:
                 if verdict.hard:
-                    raise TransportError(exc.reason, usage + exc.usage) from None
+                    raise type(exc)(exc.reason, usage + exc.usage) from None
                 usage = usage + exc.usage  # the first answer only had gaps: keep it
             else:
                 usage = usage + again.usage
