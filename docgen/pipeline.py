@@ -207,7 +207,14 @@ class _Tally:
                 ModuleQuality(reference.module, reference.rel_path, reference.quality)
             )
         self.listed.append(
-            Listed(reference.module, reference.title, reference.rel_path, usage.rel_path)
+            Listed(
+                reference.module,
+                reference.title,
+                reference.rel_path,
+                usage.rel_path,
+                reference.summary,
+                *reference.counts,
+            )
         )
 
     def figures(self) -> QualityReport | None:

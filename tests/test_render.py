@@ -190,21 +190,25 @@ def test_usage_page():
     assert "1. **Импорт зависимостей**: Импортирует `os`." in page
 
 
-def test_home_page_links():
+def test_home_page_groups_modules_by_package_with_summaries_and_counts():
     mods = [
-        Listed("pkg.b", "", "reference/pkg/b.md", "usage/pkg/b.md"),
-        Listed("pkg.a", "для чтения", "reference/pkg/a.md", "usage/pkg/a.md"),
+        Listed("pkg.b", "", "reference/pkg/b.md", "usage/pkg/b.md", "", 0, 1),
+        Listed("pkg.a", "для чтения", "reference/pkg/a.md", "usage/pkg/a.md", "", 2, 5),
+        Listed("pkg", "", "reference/pkg/index.md", "usage/pkg/index.md", "Пакет `pkg`.", 0, 0),
+        Listed("tool", "", "reference/tool.md", "usage/tool.md", "Read `x` *fast*.", 1, 1),
     ]
     page = Renderer().home(mods, site_name="Demo <site>")
     assert page.startswith("# Demo &lt;site&gt;\n")
+    assert "## Модули\n\n- [`tool`](reference/tool.md) — Read `x` \\*fast\\*. (1 класс, 1 функция)" in page
+    assert "## Пакет `pkg`\n\nПакет `pkg`.\n\n[справочник](reference/pkg/index.md)" in page
     line = (
-        "- `pkg.a` — для чтения: [справочник](reference/pkg/a.md),"
-        " [как использовать](usage/pkg/a.md)"
+        "- [`pkg.a`](reference/pkg/a.md) — для чтения (2 класса, 5 функций)"
+        " · [как использовать](usage/pkg/a.md)"
     )
     assert line in page
     assert page.index("`pkg.a`") < page.index("`pkg.b`")
     custom = Renderer(lang="en").home([Listed("pkg.a", "", "r a.md", "u.md")], site_name="D")
-    assert "[reference](<r a.md>)" in custom
+    assert "[`pkg.a`](<r a.md>)" in custom
 
 
 def test_user_template_overrides_one_block(tmp_path):

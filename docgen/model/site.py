@@ -90,16 +90,21 @@ class Page:
     title: str = ""  # the module's title, for the home page of later partial runs
     complete: bool = True  # False when a unit on it failed or fell back: rerun it next time
     quality: PageQuality | None = None  # on reference pages
+    summary: str = ""  # the module's docstring, first sentence, for the home page and llms.txt
+    counts: tuple[int, int] = (0, 0)  # classes, functions (methods included)
 
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """A module as the home page lists it: name, title and page paths."""
+    """A module as the home page lists it: name, title, page paths, summary and counts."""
 
     name: str
     title: str
     reference: str
     usage: str
+    summary: str = ""
+    classes: int = 0
+    functions: int = 0
 
     @property
     def uid(self) -> str:
@@ -117,6 +122,8 @@ class ManifestEntry:
     title: str = ""  # the module's title (reference pages)
     complete: bool = True  # False: a unit on the page failed or fell back
     quality: PageQuality | None = None  # reference pages
+    summary: str = ""  # reference pages: the docstring's first sentence
+    counts: tuple[int, int] = (0, 0)  # reference pages: classes, functions
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +174,8 @@ class Manifest:
             mine = pages.get(name, {})
             if set(mine) == {PageKind.REFERENCE, PageKind.USAGE}:
                 ref_rel, ref = mine[PageKind.REFERENCE]
-                out.append(Listed(name, ref.title, ref_rel, mine[PageKind.USAGE][0]))
+                usage = mine[PageKind.USAGE][0]
+                out.append(Listed(name, ref.title, ref_rel, usage, ref.summary, *ref.counts))
         return tuple(out)
 
 

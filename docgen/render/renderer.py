@@ -46,6 +46,7 @@ from docgen.render.markdown import (
 )
 from docgen.resources import environment, render, templates_dir
 from docgen.ui.quality import QualityReport
+from docgen.write.offline.docstrings import plain_text
 
 __all__ = ["RenderTask", "Renderer"]
 
@@ -134,9 +135,12 @@ class Renderer:
         return '"""' + py_string_body(first or getattr(doc, "title", "")) + '"""'
 
     def home(self, modules: Sequence[Listed], *, site_name: str) -> str:
-        """The home page listing ``modules`` (paths relative to the home page)."""
+        """The home page listing ``modules`` grouped by package (paths relative to the home
+        page): each group is a package's own entry (None for top-level modules) and its
+        direct submodules."""
         entries = sorted(modules, key=lambda m: m.name)
-        return self._render(HOME, modules=entries, site_name=site_name)
+        return self._render(HOME, modules=entries, groups=group_by_package(entries),
+                            site_name=site_name)  # fmt: skip
 
     def quality(self, report: QualityReport) -> str:
         """The site's documentation quality page (paths relative to the site's root)."""
@@ -161,6 +165,8 @@ class Renderer:
         )
         sources = tuple(sorted(Counter(o.status for o in written.outcomes).items()))
         figures = dataclasses.replace(figures, sources=sources)
+        summary = module_summary(module)
+        counts = (len(module.all_classes()), len(module.all_functions()))
         return tuple(
             Page(
                 kind,
@@ -171,6 +177,8 @@ class Renderer:
                 title,
                 written.complete,
                 figures if kind is PageKind.REFERENCE else None,
+                summary if kind is PageKind.REFERENCE else "",
+                counts if kind is PageKind.REFERENCE else (0, 0),
             )
             for kind, text in texts.items()
         )
@@ -275,4 +283,37 @@ def function_headings(module: ModuleInfo, catalog: Catalog) -> dict[str, str]:
         if seen[text] > 1:
             text += f" ({seen[text]})"
         out[fn.uid] = text
+    return out
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZА-ЯЁ`(\"«])")
+
+
+def module_summary(module: ModuleInfo) -> str:
+    """The first sentence of a module's docstring, as text (reST roles and literals as code
+    spans, no trailing colon): "" without a docstring."""
+    if not module.docstring:
+        return ""
+    paragraph = plain_text(module.docstring.strip()).split("\n\n", 1)[0]
+    text = one_line(paragraph.replace("``", "`"))
+    text = _SENTENCE.split(text, maxsplit=1)[0].strip()
+    return text.rstrip(":").strip()
+
+
+def group_by_package(entries: Sequence[Listed]) -> list[tuple[Listed | None, list[Listed]]]:
+    """``entries`` (sorted by name) grouped under the nearest listed package above each."""
+    by_name = {e.name: e for e in entries}
+    groups: dict[str, list[Listed]] = {}
+    for entry in entries:
+        parent = entry.name.rpartition(".")[0]
+        while parent and parent not in by_name:
+            parent = parent.rpartition(".")[0]
+        groups.setdefault(parent, []).append(entry)
+    top = groups.pop("", [])
+    out: list[tuple[Listed | None, list[Listed]]] = []
+    loose = [e for e in top if e.name not in groups]
+    if loose:
+        out.append((None, loose))
+    for name in sorted(groups):
+        out.append((by_name[name], groups[name]))
     return out

@@ -76,6 +76,8 @@ def _entry(e: dict) -> ManifestEntry:
         title=str(e.get("title", "")),
         complete=bool(e.get("complete", True)),
         quality=_quality(e["quality"]) if e.get("quality") else None,
+        summary=str(e.get("summary", "")),
+        counts=tuple(int(n) for n in e.get("counts", (0, 0)))[:2] or (0, 0),  # type: ignore[arg-type]
     )
 
 
@@ -144,6 +146,8 @@ def _page_json(e: ManifestEntry) -> dict:
         "title": e.title,
         "complete": e.complete,
         **({"quality": _quality_json(e.quality)} if e.quality else {}),
+        **({"summary": e.summary} if e.summary else {}),
+        **({"counts": list(e.counts)} if any(e.counts) else {}),
     }
 
 

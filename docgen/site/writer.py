@@ -199,6 +199,8 @@ class SiteWriter:
             title=page.title,
             complete=page.complete,
             quality=page.quality,
+            summary=page.summary,
+            counts=page.counts,
         )
         self.entries[rel] = entry
         self.journal.page(rel, entry)
