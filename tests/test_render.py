@@ -199,7 +199,8 @@ def test_home_page_groups_modules_by_package_with_summaries_and_counts():
     ]
     page = Renderer().home(mods, site_name="Demo <site>")
     assert page.startswith("# Demo &lt;site&gt;\n")
-    assert "## Модули\n\n- [`tool`](reference/tool.md) — Read `x` \\*fast\\*. (1 класс, 1 функция)" in page
+    tool = "- [`tool`](reference/tool.md) — Read `x` \\*fast\\*. (1 класс, 1 функция)"
+    assert "## Модули\n\n" + tool in page
     assert "## Пакет `pkg`\n\nПакет `pkg`.\n\n[справочник](reference/pkg/index.md)" in page
     line = (
         "- [`pkg.a`](reference/pkg/a.md) — для чтения (2 класса, 5 функций)"
