@@ -130,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
         const=False,
         help="write no documentation quality page",
     )
+    parser.add_argument(
+        "--no-llms-txt",
+        dest="llms_txt",
+        action="store_const",
+        const=False,
+        help="write no llms.txt / llms-full.txt",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", dest="verbosity", action="store_const", const=-1, help="errors and summary"
@@ -175,6 +182,9 @@ def _sub_parser(name: str) -> argparse.ArgumentParser:
     if name == "build":
         parser = _Parser(prog="docgen build", description="Run mkdocs build --strict on the site.")
         parser.add_argument("--mkdocs-yml", metavar="PATH", default=None)
+        parser.add_argument(
+            "--engine", choices=("mkdocs", "zensical"), default="mkdocs", help="mkdocs (default)"
+        )
         parser.add_argument("--no-strict", action="store_true", help="build without --strict")
         return parser
     if name == "check":
@@ -237,7 +247,9 @@ def _run_build(flags: dict[str, Any]) -> int:
     from docgen import commands
 
     config = build_config({"mkdocs_yml": flags.get("mkdocs_yml")})
-    return commands.run_build(config, strict=not flags.get("no_strict"))
+    return commands.run_build(
+        config, strict=not flags.get("no_strict"), engine=flags.get("engine", "mkdocs")
+    )
 
 
 def _run_check(flags: dict[str, Any]) -> int:

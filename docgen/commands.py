@@ -170,8 +170,9 @@ def run_estimate(
     return EXIT_OK
 
 
-def run_build(config: Config, *, strict: bool) -> int:
-    """``mkdocs build`` (``--strict`` unless told otherwise) on the site's mkdocs.yml."""
+def run_build(config: Config, *, strict: bool, engine: str = "mkdocs") -> int:
+    """``mkdocs build`` or ``zensical build`` (``--strict`` unless told otherwise) on the
+    site's mkdocs.yml."""
     if not os.path.exists(config.mkdocs_yml):
         raise InputError(f"{config.mkdocs_yml} not found: run docgen PATH... first")
-    return build_site(config.mkdocs_yml, strict=strict)
+    return build_site(config.mkdocs_yml, strict=strict, engine=engine)

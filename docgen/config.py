@@ -82,6 +82,7 @@ class Config:
     parse_memory: int = 3072  # MiB a parser worker may allocate (0: no limit)
     page_budget: int = 200  # KB of Markdown a page may have before it is shortened (0: none)
     quality_page: bool = True  # the site's "documentation quality" page
+    llms_txt: bool = True  # llms.txt and llms-full.txt for coding agents
     gates: tuple[tuple[str, float], ...] = ()  # docgen check's quality thresholds, percent
     site_name: str = ""
 
@@ -126,6 +127,7 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "parse_memory": (int,),
     "page_budget": (int,),
     "quality_page": (bool,),
+    "llms_txt": (bool,),
     "min_coverage": (int, float),
     "min_complete": (int, float),
     "min_examples": (int, float),
@@ -347,6 +349,7 @@ def build_config(
         quality_page=bool(
             _pick(flags.get("quality_page"), None, pyproject.get("quality_page"), True)
         ),
+        llms_txt=bool(_pick(flags.get("llms_txt"), None, pyproject.get("llms_txt"), True)),
         gates=_gates(flags, pyproject),
         site_name=_pick(flags.get("site_name"), None, pyproject.get("site_name"), ""),
     )

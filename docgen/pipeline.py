@@ -33,6 +33,8 @@ from docgen.render import Renderer, RenderTask
 from docgen.resources import templates_dir
 from docgen.site import (
     HOME_PAGE,
+    LLMS_FULL,
+    LLMS_TXT,
     QUALITY_PAGE,
     TABLESORT_SCRIPT,
     SiteResult,
@@ -126,6 +128,11 @@ def run(config: Config, *, console: Console) -> RunReport:
 
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
+    if config.llms_txt:
+        llms = renderer.llms(listed, site_name=site_name, full=LLMS_FULL)
+        site.write(Page(PageKind.ASSET, "", LLMS_TXT, llms))
+        full = site.concat(m.reference for m in sorted(listed, key=lambda m: m.name))
+        site.write(Page(PageKind.ASSET, "", LLMS_FULL, full))
     figures = tally.figures()
     if config.quality_page and figures is not None:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))

@@ -54,6 +54,7 @@ REFERENCE = "reference.md.j2"
 USAGE = "usage.md.j2"
 HOME = "home.md.j2"
 QUALITY = "quality.md.j2"
+LLMS = "llms.txt.j2"
 
 
 class Renderer:
@@ -80,6 +81,7 @@ class Renderer:
             signature=signature,
             split_step=split_step,
             link=link_target,
+            page_url=page_url,
             dedent=lambda text: textwrap.dedent(str(text)),
         )
         self.env.globals.update(
@@ -141,6 +143,12 @@ class Renderer:
         entries = sorted(modules, key=lambda m: m.name)
         return self._render(HOME, modules=entries, groups=group_by_package(entries),
                             site_name=site_name)  # fmt: skip
+
+    def llms(self, modules: Sequence[Listed], *, site_name: str, full: str) -> str:
+        """``llms.txt`` (the llmstxt.org format) for ``modules``, grouped as on the home page."""
+        entries = sorted(modules, key=lambda m: m.name)
+        return self._render(LLMS, groups=group_by_package(entries), site_name=site_name,
+                            full=full)  # fmt: skip
 
     def quality(self, report: QualityReport) -> str:
         """The site's documentation quality page (paths relative to the site's root)."""
@@ -317,3 +325,12 @@ def group_by_package(entries: Sequence[Listed]) -> list[tuple[Listed | None, lis
     for name in sorted(groups):
         out.append((by_name[name], groups[name]))
     return out
+
+
+def page_url(rel: str) -> str:
+    """The address MkDocs serves a page at (directory URLs): ``a/b.md`` is ``a/b/``,
+    ``a/index.md`` is ``a/``."""
+    stem = rel.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem.removesuffix("index").rstrip("/")
+    return f"{stem}/" if stem else "./"

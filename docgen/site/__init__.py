@@ -8,11 +8,20 @@ updates ``mkdocs.yml`` and runs ``mkdocs build``.
 
 from docgen.site.manifest import MANIFEST_NAME, read_manifest
 from docgen.site.mkdocs import build_nav, build_site, load_yaml, replace_nav
-from docgen.site.paths import HOME_PAGE, QUALITY_PAGE, TABLESORT_SCRIPT, page_path
+from docgen.site.paths import (
+    HOME_PAGE,
+    LLMS_FULL,
+    LLMS_TXT,
+    QUALITY_PAGE,
+    TABLESORT_SCRIPT,
+    page_path,
+)
 from docgen.site.writer import SiteResult, SiteWriter
 
 __all__ = [
     "HOME_PAGE",
+    "LLMS_FULL",
+    "LLMS_TXT",
     "MANIFEST_NAME",
     "QUALITY_PAGE",
     "TABLESORT_SCRIPT",

@@ -3,6 +3,7 @@ an existing one (every other byte of the user's file stays), and ``docgen build`
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -246,9 +247,16 @@ def plan_mkdocs_yml(
     return new, False, warnings
 
 
-def build_site(mkdocs_yml: str, *, strict: bool = True) -> int:
-    """Run ``mkdocs build`` on ``mkdocs_yml``; its output streams through; returns its exit code."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", mkdocs_yml]
+def build_site(mkdocs_yml: str, *, strict: bool = True, engine: str = "mkdocs") -> int:
+    """Build the site of ``mkdocs_yml`` with ``engine``: ``mkdocs build`` (Material for MkDocs),
+    or ``zensical build``, which reads the same ``mkdocs.yml``. The engine's output streams
+    through; returns its exit code."""
+    if engine == "zensical":
+        command = [sys.executable, "-m", "zensical", "build", "-f", mkdocs_yml]
+        if importlib.util.find_spec("zensical") is None:
+            raise SiteError("zensical is not installed: pip install zensical", path=mkdocs_yml)
+    else:
+        command = [sys.executable, "-m", "mkdocs", "build", "-f", mkdocs_yml]
     if strict:
         command.insert(4, "--strict")
     try:

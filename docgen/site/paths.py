@@ -8,6 +8,8 @@ from docgen.model import PageKind
 
 __all__ = [
     "HOME_PAGE",
+    "LLMS_FULL",
+    "LLMS_TXT",
     "QUALITY_PAGE",
     "SECTIONS",
     "TABLESORT_LIBRARY",
@@ -18,6 +20,8 @@ __all__ = [
 
 HOME_PAGE = "index.md"
 QUALITY_PAGE = "quality.md"
+LLMS_TXT = "llms.txt"  # llmstxt.org: what the site holds, for coding agents
+LLMS_FULL = "llms-full.txt"  # every reference page's Markdown, in nav order
 TABLESORT_SCRIPT = "javascripts/docgen-tablesort.js"  # sorts the quality page's tables
 TABLESORT_LIBRARY = "https://unpkg.com/tablesort@5.3.0/dist/tablesort.min.js"
 SECTIONS = {PageKind.REFERENCE: "reference", PageKind.USAGE: "usage"}

@@ -15,7 +15,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from docgen.errors import SiteError
@@ -171,7 +171,7 @@ class SiteWriter:
     def write(self, page: Page) -> None:
         """Write one page now (atomically, and only when its text changed)."""
         rel = page.rel_path
-        wanted = ".js" if page.kind is PageKind.ASSET else ".md"
+        wanted = (".js", ".txt") if page.kind is PageKind.ASSET else (".md",)
         if not safe_rel(rel) or not rel.endswith(wanted):
             raise SiteError(f"bad page path {rel!r}", path=self.out_dir)
         if rel in self.seen:
@@ -204,6 +204,19 @@ class SiteWriter:
         )
         self.entries[rel] = entry
         self.journal.page(rel, entry)
+
+    def concat(self, rels: Iterable[str]) -> str:
+        """The text of these pages as they are on disk now (this run's and carried ones), one
+        after another; a page that is not there is left out."""
+        parts = []
+        for rel in rels:
+            target = os.path.join(self.out_dir, *rel.split("/"))
+            try:
+                with open(target, encoding="utf-8") as fh:
+                    parts.append(fh.read().rstrip("\n") + "\n")
+            except (OSError, UnicodeDecodeError):
+                continue
+        return "\n".join(parts)
 
     def skip(self, module: str, entry: SkippedEntry) -> None:
         """Record a file this run made no page for (so ``check`` and the next run know it)."""
