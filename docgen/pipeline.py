@@ -251,4 +251,5 @@ class _Tally:
             interrupted=interrupted,
             strict=config.strict,
             quality=self.figures(),
+            nav=site.nav if site else (),
         )

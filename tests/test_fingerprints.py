@@ -23,7 +23,10 @@ ORDER = [
     "foundation", "ui", "store", "discover", "extract", "write", "render", "site", "writeback",
     "driver",
 ]  # fmt: skip
-DRIVERS = {"pipeline.py", "cli.py", "commands.py", "batches.py", "docstrings.py", "__main__.py"}
+DRIVERS = {
+    "pipeline.py", "cli.py", "commands.py", "batches.py", "docstrings.py", "mkdocs_plugin.py",
+    "__main__.py",
+}  # fmt: skip
 
 
 def module_file(name: str) -> Path | None:

@@ -143,7 +143,18 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
 
 
-_SLUGIFY_MARK = "docgen-slugify"
+SLUGIFY_MARK = "docgen-slugify"
+# The Markdown extensions docgen's pages are written for (the toc's slugify keeps Cyrillic
+# anchors readable; the MkDocs plugin puts the real callable in its place).
+PAGE_EXTENSIONS: dict[str, dict[str, Any]] = {
+    "admonition": {},
+    "attr_list": {},
+    "toc": {"permalink": True, "slugify": SLUGIFY_MARK},
+    "pymdownx.highlight": {"anchor_linenums": True},
+    "pymdownx.inlinehilite": {},
+    "pymdownx.superfences": {},
+    "pymdownx.details": {},
+}
 # Unicode-aware heading anchors ("#как-работает-функция", not "#_1"), from pymdown-extensions,
 # which mkdocs-material installs.
 _SLUGIFY = "slugify: !!python/object/apply:pymdownx.slugs.slugify\n      kwds:\n        case: lower"
@@ -183,20 +194,14 @@ def _new_mkdocs_yml(
     config["plugins"] = [{"search": {"lang": search_langs}}]
     config["extra_javascript"] = [TABLESORT_LIBRARY, TABLESORT_SCRIPT]
     config["markdown_extensions"] = [
-        "admonition",
-        "attr_list",
-        {"toc": {"permalink": True, "slugify": _SLUGIFY_MARK}},
-        {"pymdownx.highlight": {"anchor_linenums": True}},
-        "pymdownx.inlinehilite",
-        "pymdownx.superfences",
-        "pymdownx.details",
+        name if not options else {name: options} for name, options in PAGE_EXTENSIONS.items()
     ]
     head = "# Made by docgen. Later runs rewrite only the nav: key; edit the rest freely.\n"
     body = yaml.safe_dump(
         config, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096
     )
     # A safe dumper cannot write the python tag MkDocs needs for a callable: put it in as text.
-    body = body.replace(f"slugify: {_SLUGIFY_MARK}", _SLUGIFY)
+    body = body.replace(f"slugify: {SLUGIFY_MARK}", _SLUGIFY)
     return head + body + _nav_text(nav)
 
 

@@ -17,6 +17,7 @@ import stat
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from docgen.errors import SiteError
 from docgen.model import Manifest, ManifestEntry, Page, PageKind, SkippedEntry
@@ -35,8 +36,9 @@ class SiteResult:
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
     kept: tuple[str, ...] = ()  # the user's files docgen would have overwritten or removed
-    mkdocs_yml: str = "unchanged"  # "created", "updated" or "unchanged"
+    mkdocs_yml: str = "unchanged"  # "created", "updated", "unchanged" or "not written"
     warnings: tuple[str, ...] = field(default=())
+    nav: tuple[Any, ...] = ()  # the site's nav, as mkdocs.yml's nav: key holds it
 
 
 def _sha256(data: bytes) -> str:
@@ -244,14 +246,16 @@ class SiteWriter:
     def finish(self) -> SiteResult:
         """Remove stale pages, write the manifest and mkdocs.yml; report what happened."""
         nav = build_nav(self.stubs, self.titles, self._own_pages())
-        yml_text, yml_new, warnings = plan_mkdocs_yml(
-            self.mkdocs_yml,
-            site_name=self.site_name,
-            lang=self.lang,
-            out_dir=self.out_dir,
-            nav=nav,
-            titles=self.titles,
-        )
+        yml_text, yml_new, warnings = "", False, []
+        if self.mkdocs_yml:  # "": MkDocs runs docgen as a plugin and takes the nav from us
+            yml_text, yml_new, warnings = plan_mkdocs_yml(
+                self.mkdocs_yml,
+                site_name=self.site_name,
+                lang=self.lang,
+                out_dir=self.out_dir,
+                nav=nav,
+                titles=self.titles,
+            )
         removed: list[str] = []
         for rel, entry in sorted(self.previous.items()):
             if rel in self.seen:
@@ -285,8 +289,10 @@ class SiteWriter:
             ),
         )
         self.journal.close(remove=True)
-        yml_changed = write_atomic(self.mkdocs_yml, yml_text.encode("utf-8"))
-        status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
+        status = "not written"
+        if self.mkdocs_yml:
+            yml_changed = write_atomic(self.mkdocs_yml, yml_text.encode("utf-8"))
+            status = "created" if yml_new else ("updated" if yml_changed else "unchanged")
         return SiteResult(
             written=tuple(self.written),
             unchanged=tuple(self.unchanged),
@@ -294,4 +300,5 @@ class SiteWriter:
             kept=tuple(sorted(self.kept)),
             mkdocs_yml=status,
             warnings=tuple(warnings),
+            nav=tuple(nav),
         )

@@ -43,6 +43,7 @@ class RunReport:
     interrupted: bool = False
     strict: bool = False
     quality: QualityReport | None = None  # the site's pages, this run's and carried ones
+    nav: tuple[Any, ...] = ()  # the site's nav (for the MkDocs plugin, which sets it)
 
     @property
     def usage(self) -> Usage:
