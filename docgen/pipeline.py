@@ -107,6 +107,7 @@ def run(config: Config, *, console: Console) -> RunReport:
                 page_budget=config.page_budget,
             )
             then = _WriteAndRender(writer.in_worker, render)
+        held: list[Page] = []
         extracted = extract_all(
             plan.todo,
             cache=cache,
@@ -120,13 +121,19 @@ def run(config: Config, *, console: Console) -> RunReport:
             for written in writer.write(extracted):
                 pages = renderer.pages(written, page_path)
                 for page in pages:
-                    site.write(page)
+                    if _is_package_index(page):
+                        held.append(page)  # written at the end, with its subtree listed
+                    else:
+                        site.write(page)
                 tally.add(written, pages)
         except KeyboardInterrupt:
             site.abandon()  # the journal tells the next run which pages are docgen's
             return tally.report(config, found, plan, started, interrupted=True)
 
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
+    for page in held:
+        site.write(renderer.with_subtree(page, listed))
+    _relist_carried_packages(site, renderer, manifest, plan, found, listed)
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
     if config.llms_txt:
         llms = renderer.llms(listed, site_name=site_name, full=LLMS_FULL)
@@ -144,6 +151,44 @@ def run(config: Config, *, console: Console) -> RunReport:
     for kept in result.kept:
         console.warn(f"{config.out}/{kept}: not docgen's page (edited or your own): left as it is")
     return tally.report(config, found, plan, started, site=result)
+
+
+def _is_package_index(page: Page) -> bool:
+    return page.kind is PageKind.REFERENCE and page.rel_path.endswith("/index.md")
+
+
+def _relist_carried_packages(
+    site: SiteWriter,
+    renderer: Renderer,
+    manifest: Manifest | None,
+    plan: Plan,
+    found: Discovery,
+    listed: list[Listed],
+) -> None:
+    """A carried package's page lists its subtree: when a module under it was redone, came or
+    went, the listing is written anew from the page on disk (the package is not redone: one
+    edited file still costs one file)."""
+    if manifest is None:
+        return
+    before = set(manifest.by_module())
+    now = {f.module for f in found.files}
+    touched = {f.module for f in plan.todo} | (before ^ now)
+    for rel, entry in manifest.pages.items():
+        if entry.kind != str(PageKind.REFERENCE) or not rel.endswith("/index.md"):
+            continue
+        if entry.module not in plan.carry:
+            continue
+        if not any(m.startswith(entry.module + ".") for m in touched):
+            continue
+        got = site.carried(rel)
+        if got is None:
+            continue
+        text = renderer.without_subtree(got[1])
+        page = Page(
+            PageKind.REFERENCE, entry.module, rel, text, entry.source_hash, entry.title,
+            entry.complete, entry.quality, entry.summary, entry.counts,
+        )  # fmt: skip
+        site.rewrite(renderer.with_subtree(page, listed))
 
 
 def _last_manifest(out_dir: str, console: Console) -> Manifest | None:

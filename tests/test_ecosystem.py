@@ -64,7 +64,7 @@ def test_llms_full_holds_every_reference_page_in_nav_order(project: Path) -> Non
     texts = [(docs / "reference" / "chatbot" / f"{p}.md").read_text("utf-8") for p in pages]
     positions = [full.index(t.rstrip("\n")) for t in texts]
     assert positions == sorted(positions)
-    assert "usage/" not in full and "## Пример использования" not in full
+    assert "## Пример использования" not in full  # usage notes are not reference pages
 
 
 def test_llms_files_stay_put_on_a_rerun_and_go_with_the_setting(project: Path) -> None:
@@ -101,3 +101,26 @@ def test_both_engines_build_the_example_strictly(project: Path, engine: str) -> 
     assert summary, "the history module's summary is not in the search index"
     named = [e for e in entries if e["location"].endswith("client/#ask")]
     assert named and "ask" in named[0]["title"]
+
+
+def test_a_package_page_lists_its_subtree_and_follows_it(project: Path) -> None:
+    page = project / "docs" / "reference" / "chatbot" / "index.md"
+    text = page.read_text("utf-8")
+    assert "## Модули пакета" in text
+    assert (
+        "- [`chatbot.history`](history.md) — Conversation history with a size limit."
+        " (2 класса, 7 функций) · [как использовать](../../usage/chatbot/history.md)"
+    ) in text
+    copy = project / "chatbot"
+    import shutil
+
+    shutil.copytree(EXAMPLE, copy)
+    assert main([str(copy), "-q"]) == 0
+    (copy / "extra.py").write_text('"""An extra module."""\n\n\ndef f():\n    return 1\n')
+    assert main([str(copy), "-q"]) == 0  # the package's own file is unchanged
+    text = page.read_text("utf-8")
+    assert "[`chatbot.extra`](extra.md) — An extra module. (1 функция)" in text
+    (copy / "extra.py").unlink()
+    assert main([str(copy), "-q"]) == 0
+    assert "chatbot.extra" not in page.read_text("utf-8")
+    assert main(["check", str(copy)]) == 0

@@ -10,6 +10,7 @@ of :mod:`docgen.render.markdown` keep text from code and writers literal.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 import textwrap
 from collections import Counter
@@ -55,6 +56,8 @@ USAGE = "usage.md.j2"
 HOME = "home.md.j2"
 QUALITY = "quality.md.j2"
 LLMS = "llms.txt.j2"
+SUBTREE = "subtree.md.j2"
+SUBTREE_MARK = "<!-- docgen: the modules of this package -->"  # where the listing starts
 
 
 class Renderer:
@@ -149,6 +152,31 @@ class Renderer:
         entries = sorted(modules, key=lambda m: m.name)
         return self._render(LLMS, groups=group_by_package(entries), site_name=site_name,
                             full=full)  # fmt: skip
+
+    def with_subtree(self, page: Page, modules: Sequence[Listed]) -> Page:
+        """A package's reference ``page`` with the modules under it listed at its end (each
+        linked, with its summary and counts; paths relative to the page)."""
+        prefix = page.module + "."
+        here = posixpath.dirname(page.rel_path)
+        members = [
+            dataclasses.replace(
+                m,
+                reference=posixpath.relpath(m.reference, here),
+                usage=posixpath.relpath(m.usage, here),
+            )
+            for m in sorted(modules, key=lambda m: m.name)
+            if m.name.startswith(prefix)
+        ]
+        if not members:
+            return page
+        section = self._render(SUBTREE, package=page.module, modules=members)
+        text = page.text.rstrip("\n") + "\n\n" + SUBTREE_MARK + "\n\n" + section
+        return dataclasses.replace(page, text=text)
+
+    @staticmethod
+    def without_subtree(text: str) -> str:
+        """A package page's text with the subtree listing :meth:`with_subtree` added cut off."""
+        return text.split("\n" + SUBTREE_MARK, 1)[0].rstrip("\n") + "\n"
 
     def quality(self, report: QualityReport) -> str:
         """The site's documentation quality page (paths relative to the site's root)."""

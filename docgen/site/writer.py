@@ -147,9 +147,11 @@ class SiteWriter:
         self.overwrite = overwrite
         self.fingerprint = fingerprint
         self.template_hash = template_hash
-        plan_mkdocs_yml(
-            mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=[], titles=self.titles
-        )
+        if mkdocs_yml:  # fail early on an unreadable mkdocs.yml, before any page is written
+            plan_mkdocs_yml(
+                mkdocs_yml, site_name=site_name, lang=lang, out_dir=out_dir, nav=[],
+                titles=self.titles,
+            )  # fmt: skip
         self.previous = dict(previous.pages) if previous else {}
         carry = frozenset(carry)
         self.entries: dict[str, ManifestEntry] = {
@@ -166,6 +168,7 @@ class SiteWriter:
             Page(PageKind(e.kind), e.module, rel, "") for rel, e in self.entries.items()
         ]
         self.seen: set[str] = set(self.entries)
+        self.stubs_written: set[str] = set()
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self.kept: list[str] = []
@@ -206,6 +209,29 @@ class SiteWriter:
         )
         self.entries[rel] = entry
         self.journal.page(rel, entry)
+
+    def carried(self, rel: str) -> tuple[ManifestEntry, str] | None:
+        """A carried page's manifest entry and its text on disk (None when it is not carried,
+        is missing, or was edited since docgen wrote it)."""
+        entry = self.entries.get(rel)
+        if entry is None or rel in self.stubs_written:
+            return None
+        target = os.path.join(self.out_dir, *rel.split("/"))
+        try:
+            with open(target, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        if _sha256(data) != entry.sha256:
+            return None
+        return entry, data.decode("utf-8", "replace")
+
+    def rewrite(self, page: Page) -> None:
+        """Write a carried page again (its module was not redone, but what it lists changed)."""
+        self.seen.discard(page.rel_path)
+        self.stubs = [s for s in self.stubs if s.rel_path != page.rel_path]
+        self.stubs_written.add(page.rel_path)
+        self.write(page)
 
     def concat(self, rels: Iterable[str]) -> str:
         """The text of these pages as they are on disk now (this run's and carried ones), one
