@@ -587,3 +587,38 @@ def test_a_masked_f_string_gives_no_raise_message():
     info = extract_source(source, module="m", path="m.py")
     assert [r.message for r in info.functions[0].raises] == [None]
     assert [r.message for r in info.functions[1].raises] == ["plain"]
+
+
+def test_definitions_under_module_level_if_try_with_are_units() -> None:
+    from docgen.extract import extract_source
+    from docgen.render import Renderer
+    from docgen.write.context import contexts
+    from docgen.write.offline import OfflineWriter
+
+    source = (
+        '"""Money."""\nfrom decimal import Decimal\n\n'
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\n\n"
+        "    def dumps(x):\n        return json.dumps(x)\n\n"
+        "if Decimal is float:\n    def parse_rub(text: str) -> float:\n        return float(text)\n"
+        "else:\n    def parse_rub(text: str) -> Decimal:\n        return Decimal(text)\n\n"
+        "    class Money:\n        '''An amount.'''\n\n"
+        "with open(__file__) as fh:\n    def size() -> int:\n        return 1\n"
+    )
+    module = extract_source(source, module="money", path="money.py")
+    found = [(f.uid, f.conditions) for f in module.functions]
+    assert found == [
+        ("money:dumps", (("except", "ImportError"),)),
+        ("money:parse_rub", (("if", "Decimal is float"),)),
+        ("money:parse_rub#1", (("else", "Decimal is float"),)),
+        ("money:size", (("with", "open(__file__) as fh"),)),
+    ]
+    assert [(c.uid, c.conditions) for c in module.classes] == [
+        ("money:Money", (("else", "Decimal is float"),))
+    ]
+    writer = OfflineWriter(lang="ru")
+    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    page = Renderer().reference(module, docs)
+    assert "*Определяется, только если `Decimal is float`.*" in page
+    assert "*Определяется, только если не `Decimal is float`.*" in page
+    assert "*Определяется, только если возникло исключение `ImportError`.*" in page
+    assert "*Определяется, только внутри with `open(__file__) as fh`.*" in page

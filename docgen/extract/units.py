@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from docgen.extract.flow import Facts, FlowBuilder
 from docgen.extract.text import SourceText
@@ -107,6 +107,15 @@ class Extractor:
                 for nested in _nested_imports([stmt]):
                     imports.extend(self._imports(nested))
                 statements.append(builder.node(stmt))
+                seen = {c.qualname for c in classes}
+                for node, conditions in _conditional_defs(stmt, src.of):
+                    if type(node) in _FUNCS:
+                        functions.append(
+                            self.function(node, "", UnitKind.FUNCTION, counts, conditions)  # type: ignore[arg-type]
+                        )
+                    elif node.name not in seen:  # a class defined twice: the first one
+                        seen.add(node.name)  # type: ignore[attr-defined]
+                        classes.append(self.klass(node, "", conditions))  # type: ignore[arg-type]
         return ModuleInfo(
             name=self.name,
             path=path,
@@ -132,6 +141,7 @@ class Extractor:
         prefix: str,
         kind: UnitKind,
         counts: dict[str, int],
+        conditions: tuple[tuple[str, str], ...] = (),
     ) -> FunctionInfo:
         src = self.src
         qualname = prefix + node.name
@@ -172,9 +182,12 @@ class Extractor:
             property_role=role,
             variant=variant,
             type_params=self._type_params(node),
+            conditions=conditions,
         )
 
-    def klass(self, node: ast.ClassDef, prefix: str) -> ClassInfo:
+    def klass(
+        self, node: ast.ClassDef, prefix: str, conditions: tuple[tuple[str, str], ...] = ()
+    ) -> ClassInfo:
         src = self.src
         qualname = prefix + node.name
         parts = sorted([*node.bases, *node.keywords], key=lambda n: (n.lineno, n.col_offset))
@@ -214,6 +227,7 @@ class Extractor:
             methods=tuple(methods),
             classes=tuple(classes),
             type_params=self._type_params(node),
+            conditions=conditions,
         )
 
     def _def_source(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
@@ -354,6 +368,44 @@ class Extractor:
             # ``a, b = ...``: each name is bound, but not to the whole value.
             return [a for elt in target.elts for a in self._targets(elt, None, None, owner, line)]  # type: ignore[attr-defined]
         return []
+
+
+def _conditional_defs(
+    stmt: ast.stmt, text: Callable[[ast.AST], str], outer: tuple[tuple[str, str], ...] = ()
+) -> Iterator[tuple[ast.stmt, tuple[tuple[str, str], ...]]]:
+    """Functions and classes defined under a module-level ``if``/``try``/``with`` (nested too),
+    each with the conditions it is defined under, outermost first."""
+
+    def walk(
+        body: list[ast.stmt], conditions: tuple[tuple[str, str], ...]
+    ) -> Iterator[tuple[ast.stmt, tuple[tuple[str, str], ...]]]:
+        for node in body:
+            if type(node) in _FUNCS or type(node) is ast.ClassDef:
+                yield node, conditions
+            elif isinstance(node, _COMPOUND):
+                yield from _conditional_defs(node, text, conditions)
+
+    if isinstance(stmt, ast.If):
+        test = text(stmt.test)
+        yield from walk(stmt.body, (*outer, ("if", test)))
+        yield from walk(stmt.orelse, (*outer, ("else", test)))
+    elif isinstance(stmt, _TRIES):
+        yield from walk(stmt.body, (*outer, ("try", "")))  # type: ignore[attr-defined]
+        for handler in stmt.handlers:  # type: ignore[attr-defined]
+            caught = text(handler.type) if handler.type is not None else ""
+            yield from walk(handler.body, (*outer, ("except", caught)))
+        yield from walk(stmt.orelse, (*outer, ("try", "")))  # type: ignore[attr-defined]
+        yield from walk(stmt.finalbody, (*outer, ("finally", "")))  # type: ignore[attr-defined]
+    elif isinstance(stmt, ast.With | ast.AsyncWith):
+        items = ", ".join(
+            text(i.context_expr) + (f" as {text(i.optional_vars)}" if i.optional_vars else "")
+            for i in stmt.items
+        )
+        yield from walk(stmt.body, (*outer, ("with", items)))
+
+
+_TRIES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+_COMPOUND = (ast.If, ast.With, ast.AsyncWith, *_TRIES)
 
 
 def _with_doc(attr: Attribute, doc: str) -> Attribute:

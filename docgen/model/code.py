@@ -174,6 +174,10 @@ class FunctionInfo:
     property_role: str | None = None  # "getter", "setter", "deleter"
     variant: int = 0  # distinguishes overloads / property accessors sharing a qualname
     type_params: str | None = None  # PEP 695 "[T, *Ts]" as written
+    # defined under module-level compound statements: (kind, code) pairs, outermost first, kind
+    # one of "if", "else" (code: the test), "try", "except" (code: the exception), "finally",
+    # "with" (code: the items); a module-level ``name = lambda ...`` is kind "lambda"
+    conditions: tuple[tuple[str, str], ...] = ()
 
     @property
     def uid(self) -> str:
@@ -234,6 +238,7 @@ class ClassInfo:
     methods: tuple[FunctionInfo, ...]
     classes: tuple[ClassInfo, ...]  # nested classes
     type_params: str | None = None
+    conditions: tuple[tuple[str, str], ...] = ()  # as FunctionInfo.conditions
 
     kind = UnitKind.CLASS
 
