@@ -138,8 +138,8 @@ def run(config: Config, *, console: Console) -> RunReport:
     if config.llms_txt:
         llms = renderer.llms(listed, site_name=site_name, full=LLMS_FULL)
         site.write(Page(PageKind.ASSET, "", LLMS_TXT, llms))
-        full = site.concat(m.reference for m in sorted(listed, key=lambda m: m.name))
-        site.write(Page(PageKind.ASSET, "", LLMS_FULL, full))
+        pages = (m.reference for m in sorted(listed, key=lambda m: m.name))
+        site.write_concat(Page(PageKind.ASSET, "", LLMS_FULL, ""), pages)
     figures = tally.figures()
     if config.quality_page and figures is not None:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))

@@ -45,6 +45,18 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _file_sha256(path: str) -> str | None:
+    """The sha256 of a file, read in blocks (None when it is not there)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def write_atomic(path: str, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; False when unchanged."""
     try:
@@ -233,18 +245,78 @@ class SiteWriter:
         self.stubs_written.add(page.rel_path)
         self.write(page)
 
-    def concat(self, rels: Iterable[str]) -> str:
-        """The text of these pages as they are on disk now (this run's and carried ones), one
-        after another; a page that is not there is left out."""
-        parts = []
-        for rel in rels:
-            target = os.path.join(self.out_dir, *rel.split("/"))
-            try:
-                with open(target, encoding="utf-8") as fh:
-                    parts.append(fh.read().rstrip("\n") + "\n")
-            except (OSError, UnicodeDecodeError):
-                continue
-        return "\n".join(parts)
+    def write_concat(self, page: Page, rels: Iterable[str]) -> None:
+        """Write ``page`` as the pages ``rels`` are on disk now (this run's and carried ones),
+        one after another, a blank line between; a page not there is left out. Streamed
+        through a temporary file, one page at a time: on the standard library the result is
+        tens of megabytes, which a run should not hold in memory (nor the old file it is
+        compared with)."""
+        rel = page.rel_path
+        target = os.path.join(self.out_dir, *rel.split("/"))
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".docgen-{secrets.token_hex(6)}.tmp")
+        digest = hashlib.sha256()
+        try:
+            with open(tmp, "wb") as out:
+                first = True
+                for source in rels:
+                    try:
+                        with open(os.path.join(self.out_dir, *source.split("/")), "rb") as fh:
+                            data = fh.read().rstrip(b"\n") + b"\n"
+                    except OSError:
+                        continue
+                    if not first:
+                        out.write(b"\n")
+                        digest.update(b"\n")
+                    first = False
+                    out.write(data)
+                    digest.update(data)
+            sha = digest.hexdigest()
+            if _file_sha256(target) == sha:
+                os.unlink(tmp)
+                self._record(page, sha, changed=False)
+                return
+            if rel not in self.previous and not self.overwrite and os.path.exists(target):
+                os.unlink(tmp)  # the user's own file of that name: left as it is
+                self._claim(page)
+                self.kept.append(rel)
+                return
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise SiteError(f"cannot write: {exc}", path=target) from exc
+        self._record(page, sha, changed=True)
+
+    def _claim(self, page: Page) -> None:
+        rel = page.rel_path
+        wanted = (".js", ".txt") if page.kind is PageKind.ASSET else (".md",)
+        if not safe_rel(rel) or not rel.endswith(wanted):
+            raise SiteError(f"bad page path {rel!r}", path=self.out_dir)
+        if rel in self.seen:
+            raise SiteError(f"two pages for {rel!r}", path=self.out_dir)
+        self.seen.add(rel)
+        self.stubs.append(Page(page.kind, page.module, rel, ""))
+
+    def _record(self, page: Page, sha: str, *, changed: bool) -> None:
+        if page.rel_path not in self.seen:
+            self._claim(page)
+        rel = page.rel_path
+        (self.written if changed else self.unchanged).append(rel)
+        entry = ManifestEntry(
+            module=page.module,
+            kind=str(page.kind),
+            source_hash=page.source_hash,
+            sha256=sha,
+            title=page.title,
+            complete=page.complete,
+            quality=page.quality,
+            summary=page.summary,
+            counts=page.counts,
+        )
+        self.entries[rel] = entry
+        self.journal.page(rel, entry)
 
     def skip(self, module: str, entry: SkippedEntry) -> None:
         """Record a file this run made no page for (so ``check`` and the next run know it)."""
