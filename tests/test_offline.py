@@ -80,12 +80,36 @@ def test_purpose_agrees_with_parameter_count(count, phrase):
     assert doc.purpose == f"Функция `f` {phrase}."
 
 
-def test_parameters_described_from_type_and_default():
+def test_parameters_described_by_default_without_repeating_the_annotation():
+    # the page shows the annotation beside the name: "Значение типа" would say it twice
     doc = RU.document(fn(params=[p("x", "int"), p("y", "str | None", "None")]), CTX)
     assert [(d.name, d.description) for d in doc.params] == [
-        ("x", "Значение типа `int`. Обязательный."),
-        ("y", "Значение типа `str | None`. Необязательный, по умолчанию `None`."),
+        ("x", "Обязательный."),
+        ("y", "Необязательный, по умолчанию `None`."),
     ]
+
+
+def test_parameters_described_by_their_use_in_the_body():
+    from docgen.extract import extract_source
+
+    source = (
+        "def fetch(url: str, timeout: float = 5.0, *, headers=(), verbose=False, retries=3):\n"
+        "    for h in headers:\n        print(h)\n"
+        "    if verbose:\n        print(url)\n"
+        "    while retries > 0:\n        retries -= 1\n"
+        "    return requests.get(url, timeout=timeout)\n"
+    )
+    module = extract_source(source, module="m", path="m.py")
+    doc = RU.document(module.functions[0], UnitContext(module=module, lang="ru"))
+    said = dict((d.name, d.description) for d in doc.params)
+    assert said["timeout"] == (
+        "Передаётся в `requests.get` как `timeout`. Необязательный, по умолчанию `5.0`."
+    )
+    assert said["url"] == "Передаётся в `print`. Передаётся в `requests.get`. Обязательный."
+    assert said["headers"].startswith("Перебирается в цикле.")
+    assert said["verbose"].startswith("Проверяется в условии.")
+    assert said["retries"].startswith("Сравнивается с `0`.")
+    assert all("Значение типа" not in text for text in said.values())
 
 
 def test_self_is_not_a_parameter():
@@ -137,7 +161,7 @@ def test_docstring_text_wins_over_facts():
     doc = docs_of(RU, mod)["pkg.mod:send"]
     assert doc.purpose == "Send a request."
     assert doc.params[0].description == "Where to send it."
-    assert doc.params[1].description == "Значение типа `int`. Необязательный, по умолчанию `3`."
+    assert doc.params[1].description == "Необязательный, по умолчанию `3`."
     assert doc.returns == "The response body."
     assert [r.exception for r in doc.raises] == ["ValueError", "OSError"]
     assert doc.raises[1].description == "When the network is down."

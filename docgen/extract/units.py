@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from docgen.extract.flow import Facts, FlowBuilder
 from docgen.extract.text import SourceText
+from docgen.extract.uses import conditional_defs, param_uses
 from docgen.markup import text_value
 from docgen.model import (
     Attribute,
@@ -108,7 +109,7 @@ class Extractor:
                     imports.extend(self._imports(nested))
                 statements.append(builder.node(stmt))
                 seen = {c.qualname for c in classes}
-                for node, conditions in _conditional_defs(stmt, src.of):
+                for node, conditions in conditional_defs(stmt, src.of):
                     if type(node) in _FUNCS:
                         functions.append(
                             self.function(node, "", UnitKind.FUNCTION, counts, conditions)  # type: ignore[arg-type]
@@ -183,6 +184,7 @@ class Extractor:
             variant=variant,
             type_params=self._type_params(node),
             conditions=conditions,
+            param_uses=param_uses(node, src.of),
         )
 
     def klass(
@@ -368,44 +370,6 @@ class Extractor:
             # ``a, b = ...``: each name is bound, but not to the whole value.
             return [a for elt in target.elts for a in self._targets(elt, None, None, owner, line)]  # type: ignore[attr-defined]
         return []
-
-
-def _conditional_defs(
-    stmt: ast.stmt, text: Callable[[ast.AST], str], outer: tuple[tuple[str, str], ...] = ()
-) -> Iterator[tuple[ast.stmt, tuple[tuple[str, str], ...]]]:
-    """Functions and classes defined under a module-level ``if``/``try``/``with`` (nested too),
-    each with the conditions it is defined under, outermost first."""
-
-    def walk(
-        body: list[ast.stmt], conditions: tuple[tuple[str, str], ...]
-    ) -> Iterator[tuple[ast.stmt, tuple[tuple[str, str], ...]]]:
-        for node in body:
-            if type(node) in _FUNCS or type(node) is ast.ClassDef:
-                yield node, conditions
-            elif isinstance(node, _COMPOUND):
-                yield from _conditional_defs(node, text, conditions)
-
-    if isinstance(stmt, ast.If):
-        test = text(stmt.test)
-        yield from walk(stmt.body, (*outer, ("if", test)))
-        yield from walk(stmt.orelse, (*outer, ("else", test)))
-    elif isinstance(stmt, _TRIES):
-        yield from walk(stmt.body, (*outer, ("try", "")))  # type: ignore[attr-defined]
-        for handler in stmt.handlers:  # type: ignore[attr-defined]
-            caught = text(handler.type) if handler.type is not None else ""
-            yield from walk(handler.body, (*outer, ("except", caught)))
-        yield from walk(stmt.orelse, (*outer, ("try", "")))  # type: ignore[attr-defined]
-        yield from walk(stmt.finalbody, (*outer, ("finally", "")))  # type: ignore[attr-defined]
-    elif isinstance(stmt, ast.With | ast.AsyncWith):
-        items = ", ".join(
-            text(i.context_expr) + (f" as {text(i.optional_vars)}" if i.optional_vars else "")
-            for i in stmt.items
-        )
-        yield from walk(stmt.body, (*outer, ("with", items)))
-
-
-_TRIES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
-_COMPOUND = (ast.If, ast.With, ast.AsyncWith, *_TRIES)
 
 
 def _with_doc(attr: Attribute, doc: str) -> Attribute:

@@ -178,6 +178,10 @@ class FunctionInfo:
     # one of "if", "else" (code: the test), "try", "except" (code: the exception), "finally",
     # "with" (code: the items); a module-level ``name = lambda ...`` is kind "lambda"
     conditions: tuple[tuple[str, str], ...] = ()
+    # how the body uses each parameter, in order of appearance, each (name, kind, detail) once:
+    # "passed" (detail: "callee" or "callee:keyword"), "iterated", "compared" (detail: the
+    # literal), "stored" (detail: the attribute, "self.x"), "returned", "tested"
+    param_uses: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def uid(self) -> str:

@@ -27,7 +27,6 @@ from docgen.model import (
     ModuleInfo,
     Outcome,
     ParamDoc,
-    ParamKind,
     RaiseDoc,
     Unit,
     UnitContext,
@@ -37,6 +36,7 @@ from docgen.write.context import contexts
 from docgen.write.offline.docstrings import Docstring, parse_docstring
 from docgen.write.offline.examples import class_example, function_example, parses
 from docgen.write.offline.modules import ModuleDocs
+from docgen.write.offline.params import describe_param
 from docgen.write.offline.phrases import FlowPhraser, code, join_list, sentence
 
 __all__ = ["OfflineWriter"]
@@ -103,7 +103,7 @@ class OfflineWriter(ModuleDocs):
             examples = (Example(built),) if built and parses(built) else ()
         return FunctionDoc(
             purpose=purpose,
-            params=tuple(self._param(p, doc) for p in fn.call_params),
+            params=tuple(self._param(fn, p, doc) for p in fn.call_params),
             returns=self._returns(fn, doc),
             raises=self._raises(fn, doc),
             steps=self.flow.steps(fn.flow),
@@ -175,31 +175,8 @@ class OfflineWriter(ModuleDocs):
             return self.catalog.t(one, value=quoted[0])
         return self.catalog.t(many, values=", ".join(quoted))
 
-    def _param(self, p, doc: Docstring) -> ParamDoc:
-        t = self.catalog.t
-        item = doc.param(p.name)
-        default = t("param.optional", default=code(p.default, 60)) if p.default is not None else ""
-        if item and item.description:
-            text = sentence(item.description)
-            if default and p.default not in item.description:
-                text = f"{text} {t('param.default', default=code(p.default, 60))}"
-            return ParamDoc(p.name, text)
-        parts: list[str] = []
-        if p.kind is ParamKind.VAR_POSITIONAL:
-            parts.append(t("param.var_positional"))
-        elif p.kind is ParamKind.VAR_KEYWORD:
-            parts.append(t("param.var_keyword"))
-        else:
-            if p.annotation:
-                parts.append(t("param.type", type=code(p.annotation)))
-            elif item and item.type:
-                parts.append(t("param.type", type=code(item.type)))
-            parts.append(default or t("param.required"))
-            if p.kind is ParamKind.KEYWORD_ONLY:
-                parts.append(t("param.keyword_only"))
-            elif p.kind is ParamKind.POSITIONAL_ONLY:
-                parts.append(t("param.positional_only"))
-        return ParamDoc(p.name, " ".join(parts))
+    def _param(self, fn: FunctionInfo, p, doc: Docstring) -> ParamDoc:
+        return describe_param(self.catalog, fn, p, doc)
 
     def _returns(self, fn: FunctionInfo, doc: Docstring) -> str:
         t = self.catalog.t
