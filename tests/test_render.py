@@ -187,7 +187,10 @@ def test_usage_page():
         (2, "Шаги выполнения"),
         (2, "Пример использования"),
     ]
-    assert "1. **Импорт зависимостей**: Импортирует `os`." in page
+    # a library's steps say how to use it, not what it imports
+    assert "1. **Импорт**: Импортируйте из `pkg.mod` нужное: `main`." in page
+    assert "2. **Вызов функции**: Вызовите `main()`." in page
+    assert "Импорт зависимостей" not in page
 
 
 def test_home_page_groups_modules_by_package_with_summaries_and_counts():

@@ -217,18 +217,50 @@ def class_example(cls: ClassInfo, module: ModuleInfo | None) -> str:
     return _self_contained(code, _known_params(cls.qualname, module))
 
 
+def public_api(mod: ModuleInfo) -> list[FunctionInfo | ClassInfo]:
+    """The module's public entries in order: the names ``__all__`` lists (when it is a literal),
+    else every top-level class and function not named with an underscore (overload variants
+    and conditional duplicates once)."""
+    units: dict[str, FunctionInfo | ClassInfo] = {}
+    for unit in (*mod.functions, *mod.classes):
+        units.setdefault(unit.name, unit)
+    listed = _dunder_all(mod)
+    if listed is not None:
+        return [units[n] for n in listed if n in units]
+    ordered = sorted(units.values(), key=lambda u: (_is_exception(u), u.line_start))
+    return [u for u in ordered if not u.name.startswith("_")]
+
+
+def _is_exception(unit: FunctionInfo | ClassInfo) -> bool:
+    """An exception class: listed after the entries a user calls (it is what they catch)."""
+    if not isinstance(unit, ClassInfo):
+        return False
+    return any(b.rsplit(".", 1)[-1].endswith(("Error", "Exception", "Warning")) for b in unit.bases)
+
+
+def _dunder_all(mod: ModuleInfo) -> list[str] | None:
+    for attr in mod.attributes:
+        if attr.name == "__all__" and attr.value:
+            try:
+                value = ast.literal_eval(attr.value)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return None
+            if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+                return list(value)
+    return None
+
+
 def module_example(mod: ModuleInfo) -> str:
-    """The ``__main__`` block, the whole file of a script, or an import and one call."""
+    """The ``__main__`` block, the whole file of a script, or an import and one call of the
+    module's first public entry (``__all__`` first; never an underscore helper)."""
     if mod.main_block is not None:
         return mod.main_block.source.strip("\n")
     if mod.is_script:
         return mod.source.strip("\n")
-    public = [f for f in mod.functions if not f.name.startswith("_") and f.variant == 0]
-    if public:
-        return function_example(public[0], mod)
-    classes = [c for c in mod.classes if not c.name.startswith("_")]
-    if classes:
-        return class_example(classes[0], mod)
+    for unit in public_api(mod):
+        if isinstance(unit, FunctionInfo):
+            return function_example(unit, mod)
+        return class_example(unit, mod)
     return ""
 
 

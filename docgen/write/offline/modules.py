@@ -3,10 +3,21 @@ and usage example, from its docstring, imports, definitions and module-level cod
 
 from __future__ import annotations
 
+import re
+
 from docgen.i18n import Catalog
-from docgen.model import FlowKind, ModuleDoc, ModuleInfo
-from docgen.write.offline.docstrings import parse_docstring
-from docgen.write.offline.examples import example_or_none, module_example
+from docgen.markup import one_line
+from docgen.model import (
+    ClassInfo,
+    FlowKind,
+    FlowNode,
+    FunctionInfo,
+    ModuleDoc,
+    ModuleInfo,
+    ParamKind,
+)
+from docgen.write.offline.docstrings import parse_docstring, plain_text
+from docgen.write.offline.examples import example_or_none, module_example, public_api
 from docgen.write.offline.phrases import FlowPhraser, code, join_list, sentence
 
 __all__ = ["ModuleDocs"]
@@ -75,6 +86,48 @@ class ModuleDocs:
         return " ".join(sentences)
 
     def _usage_steps(self, mod: ModuleInfo) -> tuple[str, ...]:
+        if not mod.is_script:
+            return self._library_steps(mod)
+        return self._script_steps(mod)
+
+    def _library_steps(self, mod: ModuleInfo) -> tuple[str, ...]:
+        """A library's steps say how to use it: import its public entries, call or create the
+        first of them (each with the first sentence of its docstring, quoted), run its entry
+        point; no step about its own imports or definitions."""
+        cat = self.catalog
+        steps: list[str] = []
+
+        def add(title_key: str, text: str) -> None:
+            steps.append(f"{cat.t(title_key)}: {sentence(text)}")
+
+        api = public_api(mod)
+        if api:
+            names = join_list(cat, [code(u.name) for u in api[:12]])
+            add(
+                "step_title.import_api",
+                cat.t("clause.import_api", module=code(mod.name), names=names),
+            )
+        for group in self.flow._groups(mod.statements):
+            if any(_is_setup(node) for node in group):  # configuration the import runs
+                key = _STEP_TITLES.get(group[0].kind, "step_title.statements")
+                add(key, self.flow._group_clause(group, deep=True))
+        for unit in api[:3]:
+            call = code(call_form(unit), 70)
+            key = "clause.create_api" if isinstance(unit, ClassInfo) else "clause.call_api"
+            text = cat.t(key, call=call)
+            summary = parse_docstring(unit.docstring).summary if unit.docstring else ""
+            if summary:  # quoted as written (often English); the sentence's period follows »
+                quoted = one_line(plain_text(summary).replace("``", "`"), 120).rstrip(".")
+                text += cat.t("clause.quoted_summary", text=quoted)
+            add("step_title.create" if isinstance(unit, ClassInfo) else "step_title.call", text)
+        if mod.main_block is not None:
+            add(
+                "step_title.entry_point",
+                cat.t("clause.main_block", body=self.flow.brief(mod.main_block.flow)),
+            )
+        return tuple(steps)
+
+    def _script_steps(self, mod: ModuleInfo) -> tuple[str, ...]:
         cat = self.catalog
         steps: list[str] = []
 
@@ -105,8 +158,6 @@ class ModuleDocs:
                 "step_title.entry_point",
                 cat.t("clause.main_block", body=self.flow.brief(mod.main_block.flow)),
             )
-        elif not mod.is_script:
-            add("step_title.use", cat.t("clause.use_import", module=code(mod.name)))
         if len(steps) > 8:
             steps = [*steps[:7], steps[-1]]
         return tuple(steps)
@@ -163,3 +214,34 @@ def _join_groups(cat: Catalog, items: list[str]) -> str:
     if len(items) > 1 and any(f" {cat.t('word.and')} " in item for item in items):
         return ", ".join(items[:-1]) + cat.t("word.also") + items[-1]
     return join_list(cat, items)
+
+
+_ATTRIBUTE_SET = re.compile(r"^[A-Za-z_][\w.]*\.\w+\s*(=|\+=)")
+
+
+def _is_setup(node: FlowNode) -> bool:
+    """A module-level statement a user of the module should know about: it calls something,
+    sets an attribute of another object (``openai.api_key = ...``) or is compound (an ``if``,
+    a ``try``); plain constants and ``__all__`` are not."""
+    if node.kind is not FlowKind.STATEMENT:
+        return True
+    return bool(node.calls) or bool(_ATTRIBUTE_SET.match(node.label))
+
+
+def call_form(unit: FunctionInfo | ClassInfo) -> str:
+    """How a call of ``unit`` starts: its required parameters by name (``fetch(url, path)``);
+    a class shows its ``__init__``'s."""
+    fn = unit
+    if isinstance(unit, ClassInfo):
+        fn = next((m for m in unit.methods if m.name == "__init__"), None)  # type: ignore[assignment]
+    params = []
+    if isinstance(fn, FunctionInfo):
+        for p in fn.call_params:
+            if p.default is None and p.kind in (
+                ParamKind.POSITIONAL_ONLY,
+                ParamKind.POSITIONAL_OR_KEYWORD,
+            ):
+                params.append(p.name)
+            elif p.default is None and p.kind is ParamKind.KEYWORD_ONLY:
+                params.append(f"{p.name}=...")
+    return f"{unit.name}({', '.join(params)})"
