@@ -20,6 +20,7 @@ __all__ = [
     "inline_code",
     "longest_run",
     "one_line",
+    "shorten_code",
     "signature",
     "text_value",
     "unbound_names",
@@ -140,3 +141,92 @@ def unbound_names(code: str) -> tuple[str, ...] | None:
     return tuple(
         dict.fromkeys(n for n in visitor.read if n not in visitor.bound and n not in BUILTIN_NAMES)
     )
+
+
+def shorten_code(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, bracket contents elided first (see :func:`code`)."""
+    for _ in range(8):
+        if len(text) <= limit:
+            return text
+        pairs = _bracket_pairs(text)
+        if not pairs:
+            break
+        start, end = max(pairs, key=lambda p: p[1] - p[0])
+        if end - start <= 2:
+            break
+        inner = text[start + 1 : end]
+        keywords = _keyword_skeleton(inner)
+        is_call = start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_)]")
+        if (
+            is_call
+            and keywords
+            and keywords != inner
+            and len(text) - len(inner) + len(keywords) <= limit
+        ):
+            text = text[: start + 1] + keywords + text[end:]  # create(model=…, messages=…)
+        else:
+            text = text[: start + 1] + "…" + text[end:]
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    boundary = max(cut.rfind(" "), cut.rfind(","), cut.rfind("("))
+    if boundary > limit // 2:
+        cut = cut[:boundary]
+    return cut.rstrip(" ,") + "…"
+
+
+def _bracket_pairs(text: str) -> list[tuple[int, int]]:
+    """Outermost bracket pairs ``(open, close)`` of ``text``, strings skipped."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            stack.append(i)
+        elif ch in ")]}" and stack:
+            start = stack.pop()
+            if not stack:
+                pairs.append((start, i))
+        i += 1
+    return pairs
+
+
+def _keyword_skeleton(arguments: str) -> str:
+    """Call arguments with every value elided and the keywords kept: ``model=…, stream=…``
+    ("" when there is no keyword)."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    current = ""
+    for ch in arguments:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    parts.append(current)
+    out = []
+    for part in parts:
+        name, eq, _ = part.strip().partition("=")
+        if eq and name.isidentifier():
+            out.append(f"{name}=…")
+        else:
+            out.append("…")
+    return ", ".join(out) if any("=" in o for o in out) else ""

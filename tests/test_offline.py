@@ -330,3 +330,23 @@ def test_context_managers_are_called_so_and_used_with_with():
     assert "async with lifespan(app) as value:" in code and "async for" not in code
     assert "app = ..." in code and "asyncio.run(demo())" in code
     compile(code, "example", "exec")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "short"),
+    [
+        ('headers = {"accept": "application/json", "content-type": "application/json"}', 40,
+         "headers = {…}"),
+        ('client.chat.completions.create(model="gpt-4o", messages=[{"role": "user"}], stream=True)',
+         70, "client.chat.completions.create(model=…, messages=…, stream=…)"),
+        ('print("a", "b")', 80, 'print("a", "b")'),
+        ("x = a_long_name_without_any_brackets + another_long_name_here + more", 40,
+         "x = a_long_name_without_any_brackets +…"),
+    ],
+)  # fmt: skip
+def test_long_code_is_shortened_at_a_syntax_boundary(text, limit, short):
+    from docgen.markup import shorten_code
+    from docgen.write.offline.phrases import code
+
+    assert shorten_code(text, limit) == short
+    assert code(text, limit) == f"`{short}`"  # never cut inside a string

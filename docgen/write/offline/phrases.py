@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from docgen.i18n import Catalog
-from docgen.markup import inline_code, one_line
+from docgen.markup import inline_code, one_line, shorten_code
 from docgen.model import FlowKind, FlowNode
 
 MAX_STEPS = 8
@@ -29,8 +29,10 @@ _COMPOUND = {FlowKind.IF, FlowKind.FOR, FlowKind.WHILE, FlowKind.TRY, FlowKind.W
 
 @lru_cache(maxsize=1 << 15)
 def code(text: str, limit: int = 80) -> str:
-    """Code quoted in backticks, on one line, shortened when very long."""
-    return inline_code(one_line(text, limit))
+    """Code quoted in backticks, on one line, shortened when very long at a syntax boundary:
+    the inside of its largest brackets becomes "…" (``headers = {…}``, ``create(…)``), and only
+    what still does not fit is cut, after a whole token."""
+    return inline_code(shorten_code(one_line(text), limit))
 
 
 def capitalize(text: str) -> str:
