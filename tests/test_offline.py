@@ -350,3 +350,16 @@ def test_long_code_is_shortened_at_a_syntax_boundary(text, limit, short):
 
     assert shorten_code(text, limit) == short
     assert code(text, limit) == f"`{short}`"  # never cut inside a string
+
+
+def test_folded_steps_still_name_the_calls_they_hold():
+    from docgen.extract import extract_source
+
+    lines = ["    x = 0", *["    if a:\n        pass"] * 9]
+    lines += ["    client.chat.completions.create(model=m)", "    save(x)", "    return 1"]
+    module = extract_source("def f(a, m):\n" + "\n".join(lines) + "\n", module="m", path="m.py")
+    doc = RU.document(module.functions[0], UnitContext(module=module, lang="ru"))
+    folded = [s for s in doc.steps if "ещё" in s]
+    assert folded == [
+        "Затем выполняет ещё 5 шагов, в которых вызывает `client.chat.completions.create` и `save`."
+    ]

@@ -10,19 +10,26 @@ code, never interpreted.
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from docgen.i18n import Catalog
 from docgen.markup import inline_code, one_line, shorten_code
 from docgen.model import FlowKind, FlowNode
+from docgen.write.offline.labels import (
+    ASSIGN,
+    def_name,
+    except_name,
+    if_label,
+    split_for,
+    statement,
+    strip_keyword,
+)
 
 MAX_STEPS = 8
 MAX_RUN = 3  # plain statements described in one step before "and N more"
 MAX_BRIEF = 2  # nodes described inside a nested body
+MAX_CALLS = 6  # calls named in a folded "N more steps"
 
 _COMPOUND = {FlowKind.IF, FlowKind.FOR, FlowKind.WHILE, FlowKind.TRY, FlowKind.WITH, FlowKind.MATCH}
 
@@ -67,8 +74,20 @@ class FlowPhraser:
             return tuple(self._step(group) for group in groups)
         # the first steps, "and N more", the last step: the hidden ones are never phrased
         head, last = groups[: MAX_STEPS - 2], groups[-1]
-        more = sentence(self.cat.plural(len(groups) - len(head) - 1, "clause.more_steps"))
+        hidden = groups[len(head) : -1]
+        more = sentence(self._more(len(hidden), hidden, "clause.more_steps"))
         return (*(self._step(group) for group in head), more, self._step(last))
+
+    def _more(self, n: int, groups: Sequence[Sequence[FlowNode]], key: str) -> str:
+        """ "N more steps" that still names the calls made in them: a long body may fold its
+        statements, never hide the calls it exists for."""
+        calls = list(dict.fromkeys(c for g in groups for node in g for c in _calls_in(node)))
+        if not calls:
+            return self.cat.plural(n, key)
+        shown = [code(c, 60) for c in calls[:MAX_CALLS]]
+        if len(calls) > MAX_CALLS:
+            shown.append(self.cat.plural(len(calls) - MAX_CALLS, "clause.more_calls"))
+        return self.cat.plural(n, key + "_calls", calls=join_list(self.cat, shown))
 
     def _step(self, group: list[FlowNode]) -> str:
         return sentence(self._group_clause(group, deep=True))
@@ -82,7 +101,8 @@ class FlowPhraser:
         text = self.cat.t("word.then").join(parts)
         hidden = sum(len(g) for g in groups[MAX_BRIEF:])
         if hidden:
-            text += self.cat.t("word.then") + self.cat.plural(hidden, "clause.more_statements")
+            more = self._more(hidden, groups[MAX_BRIEF:], "clause.more_statements")
+            text += self.cat.t("word.then") + more
         return text
 
     def _groups(self, nodes: Sequence[FlowNode]) -> list[list[FlowNode]]:
@@ -114,7 +134,8 @@ class FlowPhraser:
         # top level: "a; b; c"; inside a branch, where ";" separates branches: "a, b и c"
         text = "; ".join(clauses) if deep else join_list(self.cat, clauses)
         if len(group) > MAX_RUN:
-            extra = self.cat.plural(len(group) - MAX_RUN, "clause.more_statements")
+            rest = group[MAX_RUN:]
+            extra = self._more(len(rest), [rest], "clause.more_statements")
             text += self.cat.t("word.then") + extra
         return text
 
@@ -128,22 +149,22 @@ class FlowPhraser:
         if kind is FlowKind.STATEMENT:
             return self.statement(node)
         if kind is FlowKind.RETURN:
-            value = _strip_keyword(label, "return")
+            value = strip_keyword(label, "return")
             return t("clause.return", value=code(value)) if value else t("clause.return_bare")
         if kind is FlowKind.RAISE:
-            value = _strip_keyword(label, "raise")
+            value = strip_keyword(label, "raise")
             return t("clause.raise", exc=code(value)) if value else t("clause.reraise")
         if kind is FlowKind.YIELD:
-            value = _strip_keyword(_strip_keyword(label, "yield"), "from")
+            value = strip_keyword(strip_keyword(label, "yield"), "from")
             return t("clause.yield", value=code(value)) if value else t("clause.yield_bare")
         if kind is FlowKind.BREAK:
             return t("clause.break")
         if kind is FlowKind.CONTINUE:
             return t("clause.continue")
         if kind is FlowKind.ASSERT:
-            return t("clause.assert", cond=code(_strip_keyword(label, "assert")))
+            return t("clause.assert", cond=code(strip_keyword(label, "assert")))
         if kind is FlowKind.DEF:
-            name = _def_name(label)
+            name = def_name(label)
             key = "clause.def_class" if label.lstrip().startswith("class ") else "clause.def"
             return t(key, name=code(name))
         if not deep:
@@ -153,7 +174,7 @@ class FlowPhraser:
         if kind is FlowKind.FOR:
             return self._for(node)
         if kind is FlowKind.WHILE:
-            test = _strip_keyword(label, "while")
+            test = strip_keyword(label, "while")
             body = self._branch_body(node, 0)
             if test in ("True", "1"):
                 text = t("clause.while_forever", cond=code(f"while {test}"), body=body)
@@ -163,18 +184,18 @@ class FlowPhraser:
         if kind is FlowKind.TRY:
             return self._try(node)
         if kind is FlowKind.WITH:
-            target = code(_strip_keyword(_strip_keyword(label, "async"), "with"))
+            target = code(strip_keyword(strip_keyword(label, "async"), "with"))
             return t("clause.with", target=target, body=self._branch_body(node, 0))
         if kind is FlowKind.MATCH:
             cases = [
                 t(
                     "clause.case",
-                    pattern=code(_strip_keyword(b.label, "case")),
+                    pattern=code(strip_keyword(b.label, "case")),
                     body=self.brief(b.body),
                 )
                 for b in node.branches
             ]
-            subject = code(_strip_keyword(label, "match"))
+            subject = code(strip_keyword(label, "match"))
             return t("clause.match", subject=subject, cases="; ".join(cases))
         return t("clause.statement", stmt=code(label))
 
@@ -182,18 +203,18 @@ class FlowPhraser:
         t = self.cat.t
         label = node.label
         if node.kind is FlowKind.IF:
-            return t("clause.if_short", cond=code(_if_label(node)))
+            return t("clause.if_short", cond=code(if_label(node)))
         if node.kind is FlowKind.FOR:
-            target, iterable = _split_for(label)
+            target, iterable = split_for(label)
             return t("clause.for_short", iterable=code(iterable), target=code(target))
         if node.kind is FlowKind.WHILE:
-            return t("clause.while_short", cond=code(_strip_keyword(label, "while")))
+            return t("clause.while_short", cond=code(strip_keyword(label, "while")))
         if node.kind is FlowKind.TRY:
             return t("clause.try_short")
         if node.kind is FlowKind.WITH:
-            target = code(_strip_keyword(_strip_keyword(label, "async"), "with"))
+            target = code(strip_keyword(strip_keyword(label, "async"), "with"))
             return t("clause.with_short", target=target)
-        return t("clause.match_short", subject=code(_strip_keyword(label, "match")))
+        return t("clause.match_short", subject=code(strip_keyword(label, "match")))
 
     def _branch_body(self, node: FlowNode, index: int) -> str:
         if index < len(node.branches):
@@ -206,7 +227,7 @@ class FlowPhraser:
         for i, branch in enumerate(node.branches):
             role = branch.role or ("if" if i == 0 else "else" if branch.label == "else" else "elif")
             body = self.brief(branch.body)
-            cond = code(_strip_keyword(_strip_keyword(branch.label, "elif"), "if"))
+            cond = code(strip_keyword(strip_keyword(branch.label, "elif"), "if"))
             if i == 0:
                 parts.append(t("clause.if", cond=cond or code(node.label), then=body))
             elif role == "else" or not branch.label or branch.label == "else":
@@ -214,11 +235,11 @@ class FlowPhraser:
             else:
                 parts.append(t("clause.elif", cond=cond, then=body))
         if not parts:
-            return t("clause.if_short", cond=code(_strip_keyword(node.label, "if")))
+            return t("clause.if_short", cond=code(strip_keyword(node.label, "if")))
         return "; ".join(parts)
 
     def _for(self, node: FlowNode) -> str:
-        target, iterable = _split_for(node.label)
+        target, iterable = split_for(node.label)
         text = self.cat.t(
             "clause.for",
             iterable=code(iterable),
@@ -246,7 +267,7 @@ class FlowPhraser:
             elif role == "else":
                 parts.append(t("clause.try_else", body=body))
             else:
-                exc = _except_name(branch.label)
+                exc = except_name(branch.label)
                 if exc:
                     parts.append(t("clause.except", exc=code(exc), body=body))
                 else:
@@ -257,7 +278,7 @@ class FlowPhraser:
         """A plain statement as a clause, read from its source text when it parses."""
         t = self.cat.t
         label = node.label.strip()
-        stmt = _statement(label)
+        stmt = statement(label)
         if stmt is None:
             return self._unparsed(node)
         kind = stmt.kind
@@ -285,7 +306,7 @@ class FlowPhraser:
         t = self.cat.t
         label = node.label.strip()
         callee = node.calls[0] if node.calls else ""
-        m = _ASSIGN.match(label)
+        m = ASSIGN.match(label)
         if m and callee and m.group(2).startswith(callee + "("):
             return t("clause.assign_call", callee=code(callee), target=code(m.group(1)))
         if callee and label.startswith(callee + "("):
@@ -294,7 +315,7 @@ class FlowPhraser:
 
     def _pure_call(self, node: FlowNode) -> str | None:
         """The callee (quoted) when the statement is nothing but a call."""
-        stmt = _statement(node.label.strip())
+        stmt = statement(node.label.strip())
         if stmt is not None and stmt.kind == "call":
             return code(stmt.callee)
         return None
@@ -303,123 +324,9 @@ class FlowPhraser:
 # -------------------------------------------------------------------- label helpers
 
 
-_ASSIGN = re.compile(r"^([\w.\[\]'\", ]+?)\s*=(?!=)\s*(.*)$")
-
-
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    """What :meth:`FlowPhraser.statement` needs from one parsed statement: its shape (``kind``,
-    named after the catalog's ``clause.*`` key) and the source text of its parts."""
-
-    kind: str
-    target: str = ""
-    callee: str = ""
-    value: str = ""
-    names: tuple[str, ...] = ()
-
-
-@lru_cache(maxsize=1 << 15)
-def _statement(label: str) -> _Statement | None:
-    """The shape of a one-statement label, or None when it does not parse. Labels repeat (a
-    statement is read once for its steps and once to see whether it is a bare call; ``return
-    None`` and ``self.x = x`` are everywhere), so the parse is cached."""
-    try:
-        tree = ast.parse(label)
-    except (SyntaxError, ValueError):
-        return None
-    if len(tree.body) != 1:
-        return None
-    stmt = tree.body[0]
-    if isinstance(stmt, ast.Pass):
-        return _Statement("pass")
-    if isinstance(stmt, ast.Expr):
-        value = stmt.value
-        if isinstance(value, ast.Constant) and value.value is Ellipsis:
-            return _Statement("ellipsis")
-        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-            return _Statement("await_call", callee=_segment(label, value.value.func))
-        if isinstance(value, ast.Await):
-            return _Statement("await", value=_segment(label, value.value))
-        if isinstance(value, ast.Call):
-            return _Statement("call", callee=_segment(label, value.func))
-        return _Statement("statement")
-    if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        target = " = ".join(_segment(label, tg) for tg in targets)
-        value = stmt.value
-        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-            return _Statement("assign_await", target, callee=_segment(label, value.value.func))
-        if isinstance(value, ast.Call):
-            return _Statement("assign_call", target, callee=_segment(label, value.func))
-        return _Statement("assign", target, value=_segment(label, value))
-    if isinstance(stmt, ast.AnnAssign):
-        return _Statement("annotate", _segment(label, stmt.target))
-    if isinstance(stmt, ast.AugAssign):
-        return _Statement("augassign", _segment(label, stmt.target))
-    if isinstance(stmt, ast.Delete):
-        return _Statement("delete", names=tuple(_segment(label, tg) for tg in stmt.targets))
-    if isinstance(stmt, ast.Import | ast.ImportFrom):
-        return _Statement("import", names=tuple(alias.name for alias in stmt.names))
-    return _Statement("statement")
-
-
-def _segment(source: str, node: ast.AST) -> str:
-    """The source text of ``node``. A one-line ASCII label is sliced directly (its column
-    offsets are character offsets), which is what :func:`ast.get_source_segment` does slowly."""
-    if (
-        node.lineno == node.end_lineno == 1
-        and source.isascii()
-        and "\n" not in source
-        and "\r" not in source
-    ):
-        text = source[node.col_offset : node.end_col_offset]
-    else:
-        text = ast.get_source_segment(source, node)
-    return text or ast.unparse(node)
-
-
-def _strip_keyword(label: str, keyword: str) -> str:
-    text = label.strip()
-    if text == keyword:
-        return ""
-    if text.startswith(keyword + " ") or text.startswith(keyword + "("):
-        text = text[len(keyword) :].strip()
-    return text.removesuffix(":").strip()
-
-
-def _if_label(node: FlowNode) -> str:
-    if node.branches and node.branches[0].label:
-        return _strip_keyword(node.branches[0].label, "if")
-    return _strip_keyword(node.label, "if")
-
-
-def _split_for(label: str) -> tuple[str, str]:
-    """``"for x in xs"`` or ``"x in xs"`` -> ``("x", "xs")``."""
-    text = _strip_keyword(_strip_keyword(label, "async"), "for")
-    try:
-        tree = ast.parse(f"for {text}: pass")
-        loop = tree.body[0]
-        assert isinstance(loop, ast.For)
-        source = f"for {text}: pass"
-        return _segment(source, loop.target), _segment(source, loop.iter)
-    except (SyntaxError, AssertionError, ValueError):
-        target, sep, iterable = text.partition(" in ")
-        return (target, iterable) if sep else ("", text)
-
-
-def _except_name(label: str) -> str:
-    text = _strip_keyword(_strip_keyword(label, "except*"), "except")
-    if text in ("", "except", "except*"):
-        return ""
-    return text.split(" as ")[0].strip()
-
-
-def _def_name(label: str) -> str:
-    text = label.strip()
-    for keyword in ("async def ", "def ", "class "):
-        if text.startswith(keyword):
-            text = text[len(keyword) :]
-            break
-    for stop in "([:":
-        text = text.split(stop)[0]
-    return text.strip() or label.strip()
+def _calls_in(node: FlowNode) -> Iterator[str]:
+    """The callees of a node and of everything nested in it, in order."""
+    yield from node.calls
+    for branch in node.branches:
+        for inner in branch.body:
+            yield from _calls_in(inner)

@@ -1,0 +1,147 @@
+"""Reading a flow node's label: the parts of a statement, a ``for`` target, an except name.
+
+The offline writer's phrases are built from these pieces of source text; nothing here words
+anything (:mod:`~docgen.write.offline.phrases` does, from the catalog)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from docgen.model import FlowNode
+
+__all__ = [
+    "ASSIGN",
+    "Statement",
+    "def_name",
+    "except_name",
+    "if_label",
+    "segment",
+    "split_for",
+    "statement",
+    "strip_keyword",
+]
+
+
+ASSIGN = re.compile(r"^([\w.\[\]'\", ]+?)\s*=(?!=)\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What :meth:`FlowPhraser.statement` needs from one parsed statement: its shape (``kind``,
+    named after the catalog's ``clause.*`` key) and the source text of its parts."""
+
+    kind: str
+    target: str = ""
+    callee: str = ""
+    value: str = ""
+    names: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1 << 15)
+def statement(label: str) -> Statement | None:
+    """The shape of a one-statement label, or None when it does not parse. Labels repeat (a
+    statement is read once for its steps and once to see whether it is a bare call; ``return
+    None`` and ``self.x = x`` are everywhere), so the parse is cached."""
+    try:
+        tree = ast.parse(label)
+    except (SyntaxError, ValueError):
+        return None
+    if len(tree.body) != 1:
+        return None
+    stmt = tree.body[0]
+    if isinstance(stmt, ast.Pass):
+        return Statement("pass")
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        if isinstance(value, ast.Constant) and value.value is Ellipsis:
+            return Statement("ellipsis")
+        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+            return Statement("await_call", callee=segment(label, value.value.func))
+        if isinstance(value, ast.Await):
+            return Statement("await", value=segment(label, value.value))
+        if isinstance(value, ast.Call):
+            return Statement("call", callee=segment(label, value.func))
+        return Statement("statement")
+    if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        target = " = ".join(segment(label, tg) for tg in targets)
+        value = stmt.value
+        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+            return Statement("assign_await", target, callee=segment(label, value.value.func))
+        if isinstance(value, ast.Call):
+            return Statement("assign_call", target, callee=segment(label, value.func))
+        return Statement("assign", target, value=segment(label, value))
+    if isinstance(stmt, ast.AnnAssign):
+        return Statement("annotate", segment(label, stmt.target))
+    if isinstance(stmt, ast.AugAssign):
+        return Statement("augassign", segment(label, stmt.target))
+    if isinstance(stmt, ast.Delete):
+        return Statement("delete", names=tuple(segment(label, tg) for tg in stmt.targets))
+    if isinstance(stmt, ast.Import | ast.ImportFrom):
+        return Statement("import", names=tuple(alias.name for alias in stmt.names))
+    return Statement("statement")
+
+
+def segment(source: str, node: ast.AST) -> str:
+    """The source text of ``node``. A one-line ASCII label is sliced directly (its column
+    offsets are character offsets), which is what :func:`ast.get_source_segment` does slowly."""
+    if (
+        node.lineno == node.end_lineno == 1
+        and source.isascii()
+        and "\n" not in source
+        and "\r" not in source
+    ):
+        text = source[node.col_offset : node.end_col_offset]
+    else:
+        text = ast.get_source_segment(source, node)
+    return text or ast.unparse(node)
+
+
+def strip_keyword(label: str, keyword: str) -> str:
+    text = label.strip()
+    if text == keyword:
+        return ""
+    if text.startswith(keyword + " ") or text.startswith(keyword + "("):
+        text = text[len(keyword) :].strip()
+    return text.removesuffix(":").strip()
+
+
+def if_label(node: FlowNode) -> str:
+    if node.branches and node.branches[0].label:
+        return strip_keyword(node.branches[0].label, "if")
+    return strip_keyword(node.label, "if")
+
+
+def split_for(label: str) -> tuple[str, str]:
+    """``"for x in xs"`` or ``"x in xs"`` -> ``("x", "xs")``."""
+    text = strip_keyword(strip_keyword(label, "async"), "for")
+    try:
+        tree = ast.parse(f"for {text}: pass")
+        loop = tree.body[0]
+        assert isinstance(loop, ast.For)
+        source = f"for {text}: pass"
+        return segment(source, loop.target), segment(source, loop.iter)
+    except (SyntaxError, AssertionError, ValueError):
+        target, sep, iterable = text.partition(" in ")
+        return (target, iterable) if sep else ("", text)
+
+
+def except_name(label: str) -> str:
+    text = strip_keyword(strip_keyword(label, "except*"), "except")
+    if text in ("", "except", "except*"):
+        return ""
+    return text.split(" as ")[0].strip()
+
+
+def def_name(label: str) -> str:
+    text = label.strip()
+    for keyword in ("async def ", "def ", "class "):
+        if text.startswith(keyword):
+            text = text[len(keyword) :]
+            break
+    for stop in "([:":
+        text = text.split(stop)[0]
+    return text.strip() or label.strip()
