@@ -363,3 +363,23 @@ def test_folded_steps_still_name_the_calls_they_hold():
     assert folded == [
         "Затем выполняет ещё 5 шагов, в которых вызывает `client.chat.completions.create` и `save`."
     ]
+
+
+def test_async_is_kept_in_steps_and_diagrams():
+    from docgen.extract import extract_source
+    from docgen.render import Renderer
+
+    source = (
+        "async def f(session, url):\n"
+        "    async with session.get(url) as resp:\n"
+        "        async for chunk in resp.content:\n"
+        "            print(chunk)\n"
+    )
+    module = extract_source(source, module="m", path="m.py")
+    fn = module.functions[0]
+    doc = RU.document(fn, UnitContext(module=module, lang="ru"))
+    assert doc.steps[0].startswith("Открывает асинхронный контекст `session.get(url) as resp`")
+    assert "асинхронно перебирает элементы `resp.content`" in doc.steps[0]
+    page = Renderer().reference(module, {fn.uid: doc})
+    assert "└─ Контекст: async with session.get(url) as resp" in page
+    assert "└─ Цикл: async for chunk in resp.content" in page

@@ -125,8 +125,9 @@ class FlowBuilder:
             calls = self.calls_in(stmt.target, stmt.iter)  # type: ignore[attr-defined]
             label = f"{src.label(stmt.target)} in {src.label(stmt.iter)}"  # type: ignore[attr-defined]
             return FlowNode(
-                FlowKind.FOR, one_line(label, LABEL_WIDTH), line, self._loop(stmt), calls
-            )
+                FlowKind.FOR, one_line(label, LABEL_WIDTH), line, self._loop(stmt), calls,
+                is_async=kind is ast.AsyncFor,
+            )  # fmt: skip
         if kind is ast.While:
             calls = self.calls_in(stmt.test)  # type: ignore[attr-defined]
             label = src.label(stmt.test)  # type: ignore[attr-defined]
@@ -139,7 +140,10 @@ class FlowBuilder:
             calls = self.calls_in(*exprs)
             label = ", ".join(self._with_item(item) for item in items)
             body = (FlowBranch("", self.block(stmt.body), "body"),)  # type: ignore[attr-defined]
-            return FlowNode(FlowKind.WITH, one_line(label, LABEL_WIDTH), line, body, calls)
+            return FlowNode(
+                FlowKind.WITH, one_line(label, LABEL_WIDTH), line, body, calls,
+                is_async=kind is ast.AsyncWith,
+            )  # fmt: skip
         if kind is ast.Match:
             return self._match(stmt)  # type: ignore[arg-type]
         if kind in _DEFS:

@@ -138,6 +138,7 @@ class FlowNode:
     line: int
     branches: tuple[FlowBranch, ...] = ()
     calls: tuple[str, ...] = ()  # callees named in this node's own header/statement
+    is_async: bool = False  # ``async for`` / ``async with``
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,7 +204,8 @@ def flow_rows(
             last = i == len(body) - 1
             inner = indent + (no_guide if last else guide)
             kind = node.kind
-            rows.append((indent + (last_item if last else item), kind.value, None, node.label))
+            shown = f"async_{kind.value}" if node.is_async else kind.value
+            rows.append((indent + (last_item if last else item), shown, None, node.label))
             branches = node.branches
             if len(branches) == 1 and kind in _BODY_ONLY and branches[0].role in ("body", ""):
                 walk(branches[0].body, inner)

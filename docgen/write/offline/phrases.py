@@ -185,7 +185,8 @@ class FlowPhraser:
             return self._try(node)
         if kind is FlowKind.WITH:
             target = code(strip_keyword(strip_keyword(label, "async"), "with"))
-            return t("clause.with", target=target, body=self._branch_body(node, 0))
+            key = "clause.with_async" if node.is_async else "clause.with"
+            return t(key, target=target, body=self._branch_body(node, 0))
         if kind is FlowKind.MATCH:
             cases = [
                 t(
@@ -206,14 +207,16 @@ class FlowPhraser:
             return t("clause.if_short", cond=code(if_label(node)))
         if node.kind is FlowKind.FOR:
             target, iterable = split_for(label)
-            return t("clause.for_short", iterable=code(iterable), target=code(target))
+            key = "clause.for_short_async" if node.is_async else "clause.for_short"
+            return t(key, iterable=code(iterable), target=code(target))
         if node.kind is FlowKind.WHILE:
             return t("clause.while_short", cond=code(strip_keyword(label, "while")))
         if node.kind is FlowKind.TRY:
             return t("clause.try_short")
         if node.kind is FlowKind.WITH:
             target = code(strip_keyword(strip_keyword(label, "async"), "with"))
-            return t("clause.with_short", target=target)
+            key = "clause.with_short_async" if node.is_async else "clause.with_short"
+            return t(key, target=target)
         return t("clause.match_short", subject=code(strip_keyword(label, "match")))
 
     def _branch_body(self, node: FlowNode, index: int) -> str:
@@ -241,7 +244,7 @@ class FlowPhraser:
     def _for(self, node: FlowNode) -> str:
         target, iterable = split_for(node.label)
         text = self.cat.t(
-            "clause.for",
+            "clause.for_async" if node.is_async else "clause.for",
             iterable=code(iterable),
             target=code(target),
             body=self._branch_body(node, 0),
