@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from docgen.commands import project_units
 from docgen.config import Config
 from docgen.discover import discover
 from docgen.errors import ConfigError, InputError, TransportError
-from docgen.extract import extract_all, quiet_gc
+from docgen.extract import quiet_gc
 from docgen.model import Unit, UnitContext
 from docgen.store.cache import Cache
 from docgen.ui.console import Console
@@ -31,7 +32,7 @@ from docgen.ui.report import EXIT_ERROR, EXIT_OK, EXIT_UNITS_FAILED
 from docgen.write.chat.batch import pending_units, read_results, request_lines
 from docgen.write.chat.prompts import PromptBuilder
 from docgen.write.chat.version import prompt_version
-from docgen.write.context import contexts, doc_key
+from docgen.write.context import doc_key
 from docgen.write.offline import OfflineWriter
 
 __all__ = ["run_batch"]
@@ -79,19 +80,7 @@ def _units(
     found = discover(config.paths, exclude=config.exclude)
     for problem in found.problems:
         console.warn(problem)
-    units: list[tuple[Unit, UnitContext]] = []
-    extracted = extract_all(
-        found.files,
-        cache=cache,
-        jobs=config.jobs,
-        timeout=config.parse_timeout,
-        memory=config.parse_memory * 1024**2,
-    )
-    for item in extracted:
-        if item.module is not None:
-            units += contexts(item.module, lang=config.lang)
-        elif item.problem is not None:
-            console.warn(item.problem)
+    units = project_units(found.files, config, cache, console)
     version = prompt_version(config.templates)
     keys = [doc_key(u, c, prompt_version=version, model=config.model_id) for u, c in units]
     return units, keys

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from docgen.config import Config
 from docgen.discover import discover
 from docgen.errors import InputError, SiteError
 from docgen.extract import extract_all, quiet_gc
+from docgen.model import SourceFile, Unit, UnitContext
 from docgen.site import build_site, read_manifest
 from docgen.store.cache import Cache
 from docgen.store.keys import template_hash
@@ -110,20 +112,7 @@ def run_estimate(
     for problem in discovery.problems:
         console.warn(problem)
     with quiet_gc(), Cache(config.cache_dir) as cache:
-        modules = []
-        extracted_all = extract_all(
-            discovery.files,
-            cache=cache,
-            jobs=config.jobs,
-            timeout=config.parse_timeout,
-            memory=config.parse_memory * 1024**2,
-        )
-        for extracted in extracted_all:
-            if extracted.module is not None:
-                modules.append(extracted.module)
-            elif extracted.problem is not None:
-                console.warn(extracted.problem)
-        units = [pair for module in modules for pair in contexts(module, lang=config.lang)]
+        units = project_units(discovery.files, config, cache, console)
         model = config.model_id
         version = prompt_version(config.templates)
         keys_by_uid = {
@@ -168,6 +157,27 @@ def run_estimate(
     else:
         out.write("cost: pass --price-in and --price-out (USD per million tokens)\n")
     return EXIT_OK
+
+
+def project_units(
+    files: Sequence[SourceFile], config: Config, cache: Cache, console: Console
+) -> list[tuple[Unit, UnitContext]]:
+    """Every unit of ``files`` with its context, extracted through the cache; a file's
+    problem is one warning."""
+    units: list[tuple[Unit, UnitContext]] = []
+    extracted = extract_all(
+        files,
+        cache=cache,
+        jobs=config.jobs,
+        timeout=config.parse_timeout,
+        memory=config.parse_memory * 1024**2,
+    )
+    for item in extracted:
+        if item.module is not None:
+            units += contexts(item.module, lang=config.lang)
+        elif item.problem is not None:
+            console.warn(item.problem)
+    return units
 
 
 def run_build(config: Config, *, strict: bool, engine: str = "mkdocs") -> int:

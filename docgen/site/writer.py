@@ -187,14 +187,8 @@ class SiteWriter:
 
     def write(self, page: Page) -> None:
         """Write one page now (atomically, and only when its text changed)."""
+        self._claim(page)
         rel = page.rel_path
-        wanted = (".js", ".txt") if page.kind is PageKind.ASSET else (".md",)
-        if not safe_rel(rel) or not rel.endswith(wanted):
-            raise SiteError(f"bad page path {rel!r}", path=self.out_dir)
-        if rel in self.seen:
-            raise SiteError(f"two pages for {rel!r}", path=self.out_dir)
-        self.seen.add(rel)
-        self.stubs.append(Page(page.kind, page.module, rel, ""))
         data = page.text.encode("utf-8")
         target = os.path.join(self.out_dir, *rel.split("/"))
         if rel not in self.previous and not self.overwrite and os.path.exists(target):
@@ -207,20 +201,7 @@ class SiteWriter:
                 self.kept.append(rel)
                 return
         changed = write_atomic(target, data)
-        (self.written if changed else self.unchanged).append(rel)
-        entry = ManifestEntry(
-            module=page.module,
-            kind=str(page.kind),
-            source_hash=page.source_hash,
-            sha256=_sha256(data),
-            title=page.title,
-            complete=page.complete,
-            quality=page.quality,
-            summary=page.summary,
-            counts=page.counts,
-        )
-        self.entries[rel] = entry
-        self.journal.page(rel, entry)
+        self._record(page, _sha256(data), changed=changed)
 
     def carried(self, rel: str) -> tuple[ManifestEntry, str] | None:
         """A carried page's manifest entry and its text on disk (None when it is not carried,
