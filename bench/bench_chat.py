@@ -84,6 +84,16 @@ def start_server(
     return proc, url
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """Close the server's standard input (it then stops), killing it if it lingers."""
+    assert proc.stdin is not None
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 async def run(args: argparse.Namespace, url: str) -> dict:
     module = build_module(args.units)
     functions = module.all_functions()
@@ -145,12 +155,7 @@ def run_process(args: argparse.Namespace) -> dict:
             wall = time.perf_counter() - wall0
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
         finally:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
     if done.returncode not in (0, 2):
         raise SystemExit(f"docgen failed ({done.returncode}): {done.stderr[-2000:]}")
     report = json.loads(done.stdout)
@@ -197,12 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             report = asyncio.run(run(args, url))
         finally:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
     ok = report["ratio"] <= 1.15 and report["cpu_ms_per_request"] <= 5.0
     print(json.dumps(report))
     print(

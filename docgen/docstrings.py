@@ -168,9 +168,9 @@ def run(config: Config, *, console: Console, mode: str, update: bool) -> int:
             composed = docs.for_units(todo)
             wanted: dict[tuple[str, int], Insertion] = {}
             module_doc = None
+            literals = {u.uid: renderer.docstring(u, composed[u.uid]) for u, _ in todo}
             for unit, _ in todo:
-                literal = renderer.docstring(unit, composed[unit.uid])
-                insertion = Insertion(literal, replace=bool(unit.docstring))
+                insertion = Insertion(literals[unit.uid], replace=bool(unit.docstring))
                 if isinstance(unit, ModuleInfo):
                     module_doc = insertion
                 else:
@@ -205,8 +205,7 @@ def run(config: Config, *, console: Console, mode: str, update: bool) -> int:
                 _write_atomic(path, result.code)
                 written = record.setdefault(module.path, {})
                 for unit, _ in todo:
-                    literal = renderer.docstring(unit, composed[unit.uid])
-                    written[_name(unit)] = _digest(ast.literal_eval(literal))
+                    written[_name(unit)] = _digest(ast.literal_eval(literals[unit.uid]))
     if mode == "check":
         for line in missing:
             out.write(line + "\n")

@@ -10,20 +10,14 @@ from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAI, auto_answer
-from test_cli_model import MODEL_PROSE, SECRET, SOURCE, model_args, run_json
+from test_cli_model import MODEL_PROSE, SECRET, SOURCE, make_project, model_args, run_json
 
 from docgen.cli import main
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCGEN_MODEL", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DOCGEN_TEST_KEY", SECRET)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "nums.py").write_text(SOURCE, encoding="utf-8")
-    return tmp_path
+    return make_project(tmp_path, monkeypatch)
 
 
 def endpoint(server: FakeOpenAI) -> list[str]:
@@ -126,3 +120,13 @@ def test_submit_and_collect_survive_separate_runs(project: Path, capsys) -> None
         asked = len(server.requests)
         code, report, _ = run_json(model_args(server), capsys)
         assert code == 0 and report["requests"] == 0 and len(server.requests) == asked
+
+
+def test_collect_wait_polls_until_the_batch_is_done(project: Path, capsys) -> None:
+    with FakeOpenAI(content=auto_answer) as server:
+        server.batch_polls = 1  # the first retrieve sees "in_progress"
+        export(server, capsys)
+        assert main(["batch", "submit", "requests.jsonl", *endpoint(server)]) == 0
+        capsys.readouterr()
+        assert main(["batch", "collect", "--wait", "1", *endpoint(server)]) == 0
+        assert "6 answers stored" in capsys.readouterr().out
