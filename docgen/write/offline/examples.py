@@ -227,11 +227,11 @@ def public_api(mod: ModuleInfo) -> list[FunctionInfo | ClassInfo]:
     listed = _dunder_all(mod)
     if listed is not None:
         return [units[n] for n in listed if n in units]
-    ordered = sorted(units.values(), key=lambda u: (_is_exception(u), u.line_start))
+    ordered = sorted(units.values(), key=lambda u: (is_exception(u), u.line_start))
     return [u for u in ordered if not u.name.startswith("_")]
 
 
-def _is_exception(unit: FunctionInfo | ClassInfo) -> bool:
+def is_exception(unit: FunctionInfo | ClassInfo) -> bool:
     """An exception class: listed after the entries a user calls (it is what they catch)."""
     if not isinstance(unit, ClassInfo):
         return False

@@ -17,7 +17,12 @@ from docgen.model import (
     ParamKind,
 )
 from docgen.write.offline.docstrings import parse_docstring, plain_text
-from docgen.write.offline.examples import example_or_none, module_example, public_api
+from docgen.write.offline.examples import (
+    example_or_none,
+    is_exception,
+    module_example,
+    public_api,
+)
 from docgen.write.offline.phrases import FlowPhraser, code, join_list, sentence
 
 __all__ = ["ModuleDocs"]
@@ -111,7 +116,7 @@ class ModuleDocs:
             if any(_is_setup(node) for node in group):  # configuration the import runs
                 key = _STEP_TITLES.get(group[0].kind, "step_title.statements")
                 add(key, self.flow._group_clause(group, deep=True))
-        for unit in api[:3]:
+        for unit in [u for u in api if not is_exception(u)][:3]:  # exceptions are caught
             call = code(call_form(unit), 70)
             key = "clause.create_api" if isinstance(unit, ClassInfo) else "clause.call_api"
             text = cat.t(key, call=call)
