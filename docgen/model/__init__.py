@@ -26,7 +26,7 @@ import io
 import pickle
 from typing import Any
 
-from docgen.model import code, docs, site
+from docgen.model import code, docs, graph, site
 from docgen.model.code import (
     Attribute,
     Call,
@@ -64,6 +64,7 @@ from docgen.model.docs import (
     UnitResult,
     Usage,
 )
+from docgen.model.graph import CallSite, ClassBases, Definition, ModuleSymbols, Target
 from docgen.model.site import (
     MANIFEST_VERSION,
     Listed,
@@ -95,7 +96,7 @@ class _RecordPickler(pickle.Pickler):
 
 _RecordPickler.fields = {
     cls: tuple(f.name for f in dataclasses.fields(cls))
-    for module in (code, docs, site)
+    for module in (code, docs, graph, site)
     for cls in vars(module).values()
     if isinstance(cls, type)
     and dataclasses.is_dataclass(cls)
@@ -114,8 +115,11 @@ __all__ = [
     "MANIFEST_VERSION",
     "Attribute",
     "Call",
+    "CallSite",
+    "ClassBases",
     "ClassDoc",
     "ClassInfo",
+    "Definition",
     "Doc",
     "DocSource",
     "Documented",
@@ -134,6 +138,7 @@ __all__ = [
     "ManifestEntry",
     "ModuleDoc",
     "ModuleInfo",
+    "ModuleSymbols",
     "Outcome",
     "Page",
     "PageKind",
@@ -148,6 +153,7 @@ __all__ = [
     "Skipped",
     "SkippedEntry",
     "SourceFile",
+    "Target",
     "Unit",
     "UnitContext",
     "UnitKind",
