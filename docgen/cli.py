@@ -137,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
         const=False,
         help="write no llms.txt / llms-full.txt",
     )
+    parser.add_argument(
+        "--diagrams",
+        choices=("mermaid", "text"),
+        help="control-flow diagrams as Mermaid flowcharts (default) or text trees",
+    )
+    parser.add_argument(
+        "--mermaid-js",
+        metavar="FILE",
+        help="copy this mermaid.min.js into the site, for readers without internet",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", dest="verbosity", action="store_const", const=-1, help="errors and summary"

@@ -83,6 +83,8 @@ class Config:
     page_budget: int = 200  # KB of Markdown a page may have before it is shortened (0: none)
     quality_page: bool = True  # the site's "documentation quality" page
     llms_txt: bool = True  # llms.txt and llms-full.txt for coding agents
+    diagrams: str = "mermaid"  # control-flow diagrams: "mermaid" flowcharts or "text" trees
+    mermaid_js: str = ""  # a local mermaid.min.js copied into the site (offline readers)
     gates: tuple[tuple[str, float], ...] = ()  # docgen check's quality thresholds, percent
     site_name: str = ""
 
@@ -128,6 +130,8 @@ _KEYS: dict[str, tuple[type, ...]] = {
     "page_budget": (int,),
     "quality_page": (bool,),
     "llms_txt": (bool,),
+    "diagrams": (str,),
+    "mermaid_js": (str,),
     "min_coverage": (int, float),
     "min_complete": (int, float),
     "min_examples": (int, float),
@@ -312,6 +316,12 @@ def build_config(
     page_budget = int(_pick(flags.get("page_budget"), None, pyproject.get("page_budget"), 200))
     if page_budget < 0:
         raise ConfigError("--page-budget must be 0 (no limit) or more")
+    diagrams = str(_pick(flags.get("diagrams"), None, pyproject.get("diagrams"), "mermaid"))
+    if diagrams not in ("mermaid", "text"):
+        raise ConfigError(f"diagrams must be 'mermaid' or 'text', not {diagrams!r}")
+    mermaid_js = str(_pick(flags.get("mermaid_js"), None, pyproject.get("mermaid_js"), ""))
+    if mermaid_js and not os.path.isfile(mermaid_js):
+        raise ConfigError("Mermaid script not found", path=mermaid_js)
     return Config(
         paths=tuple(flags.get("paths") or ()),
         out=_pick(flags.get("out"), None, pyproject.get("out"), "docs"),
@@ -350,6 +360,8 @@ def build_config(
             _pick(flags.get("quality_page"), None, pyproject.get("quality_page"), True)
         ),
         llms_txt=bool(_pick(flags.get("llms_txt"), None, pyproject.get("llms_txt"), True)),
+        diagrams=diagrams,
+        mermaid_js=mermaid_js,
         gates=_gates(flags, pyproject),
         site_name=_pick(flags.get("site_name"), None, pyproject.get("site_name"), ""),
     )

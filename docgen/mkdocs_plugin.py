@@ -29,7 +29,7 @@ from mkdocs.plugins import BasePlugin
 
 from docgen.config import build_config
 from docgen.errors import DocgenError
-from docgen.site.mkdocs import PAGE_EXTENSIONS, SLUGIFY_MARK
+from docgen.site.mkdocs import FENCE_MARK, PAGE_EXTENSIONS, SLUGIFY_MARK
 from docgen.site.paths import TABLESORT_LIBRARY, TABLESORT_SCRIPT
 from docgen.ui.report import RunReport
 
@@ -129,7 +129,19 @@ def _extensions(config: Any) -> None:
         if name not in config.markdown_extensions:
             config.markdown_extensions.append(name)
         if options and name not in config.mdx_configs:
-            real = {
-                k: (slugify(case="lower") if v == SLUGIFY_MARK else v) for k, v in options.items()
-            }
-            config.mdx_configs[name] = real
+            config.mdx_configs[name] = _real(options, slugify(case="lower"))
+
+
+def _real(value: Any, slugify: Any) -> Any:
+    """``value`` with docgen's marks replaced by the callables they stand for."""
+    from pymdownx.superfences import fence_code_format
+
+    if value == SLUGIFY_MARK:
+        return slugify
+    if value == FENCE_MARK:
+        return fence_code_format
+    if isinstance(value, dict):
+        return {k: _real(v, slugify) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_real(v, slugify) for v in value]
+    return value

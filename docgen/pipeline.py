@@ -10,17 +10,21 @@ for all their units concurrently.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from docgen.config import Config
 from docgen.discover import Discovery, changed_files, discover
 from docgen.errors import SiteError
 from docgen.extract import EMPTY_FILE, ONLY_COMMENTS, extract_all, quiet_gc
+from docgen.extract.graph import ProjectGraph
 from docgen.model import (
     ExtractResult,
     Listed,
     Manifest,
+    ModuleSymbols,
     Outcome,
     Page,
     PageKind,
@@ -30,11 +34,14 @@ from docgen.model import (
     Written,
 )
 from docgen.render import Renderer, RenderTask
+from docgen.render.crosslink import Held, SymbolStore, affected, linked
+from docgen.render.links import page_symbols, unlink
 from docgen.resources import templates_dir
 from docgen.site import (
     HOME_PAGE,
     LLMS_FULL,
     LLMS_TXT,
+    MERMAID_SCRIPT,
     QUALITY_PAGE,
     TABLESORT_SCRIPT,
     SiteResult,
@@ -76,7 +83,10 @@ def run(config: Config, *, console: Console) -> RunReport:
         changed=changed_files(config.changed_since) if config.changed_since else None,
     )
     renderer = Renderer(
-        lang=config.lang, user_templates=config.templates, page_budget=config.page_budget
+        lang=config.lang,
+        user_templates=config.templates,
+        page_budget=config.page_budget,
+        diagrams=config.diagrams,
     )
     titles = renderer.nav_titles()
     site_name = config.site_name or titles["name"]
@@ -91,12 +101,16 @@ def run(config: Config, *, console: Console) -> RunReport:
         carry=plan.carry,
         fingerprint=plan.fingerprint,
         template_hash=plan.template_hash,
+        mermaid=config.diagrams == "mermaid",
+        mermaid_js=bool(config.mermaid_js),
     )
     if config.offline:
         console.info("No model endpoint configured: the built-in offline writer is used.")
     tally = _Tally(console, site)
     tally.carried(manifest, plan)
     with quiet_gc(), Cache(config.cache_dir) as cache:
+        store = SymbolStore(cache, fingerprint_=plan.fingerprint, page_budget=config.page_budget)
+        carried_symbols, plan = _carried_symbols(store, manifest, plan, found)
         writer = make_writer(config, cache=cache, progress=console)
         then = None
         if writer.in_worker is not None:
@@ -105,9 +119,10 @@ def run(config: Config, *, console: Console) -> RunReport:
                 templates=config.templates,
                 page_path=page_path,
                 page_budget=config.page_budget,
+                diagrams=config.diagrams,
             )
             then = _WriteAndRender(writer.in_worker, render)
-        held: list[Page] = []
+        held = Held()
         extracted = extract_all(
             plan.todo,
             cache=cache,
@@ -120,26 +135,37 @@ def run(config: Config, *, console: Console) -> RunReport:
         try:
             for written in writer.write(extracted):
                 pages = renderer.pages(written, page_path)
-                for page in pages:
-                    if _is_package_index(page):
-                        held.append(page)  # written at the end, with its subtree listed
-                    else:
-                        site.write(page)
+                symbols = written.symbols
+                if symbols is None and written.module is not None and pages:
+                    symbols = page_symbols(written.module, pages)
+                held.add(pages, symbols)
                 tally.add(written, pages)
         except KeyboardInterrupt:
             site.abandon()  # the journal tells the next run which pages are docgen's
             return tally.report(config, found, plan, started, interrupted=True)
+        store.put((tally.hashes[m], sym) for m, sym in held.symbols.items())
 
+    graph = ProjectGraph([*carried_symbols.values(), *held.symbols.values()])
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
+    packages: list[Page] = []
     for page in held:
+        page = linked(page, graph, renderer)
+        if _is_package_index(page):
+            packages.append(page)  # written at the end, with its subtree listed
+        else:
+            site.write(page)
+    for page in packages:
         site.write(renderer.with_subtree(page, listed))
-    _relist_carried_packages(site, renderer, manifest, plan, found, listed)
+    _refresh_carried(site, renderer, graph, manifest, plan, found, listed)
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
     if config.llms_txt:
         llms = renderer.llms(listed, site_name=site_name, full=LLMS_FULL)
         site.write(Page(PageKind.ASSET, "", LLMS_TXT, llms))
         pages = (m.reference for m in sorted(listed, key=lambda m: m.name))
         site.write_concat(Page(PageKind.ASSET, "", LLMS_FULL, ""), pages)
+    if config.mermaid_js:
+        script = Path(config.mermaid_js).read_text(encoding="utf-8")
+        site.write(Page(PageKind.ASSET, "", MERMAID_SCRIPT, script))
     figures = tally.figures()
     if config.quality_page and figures is not None:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))
@@ -157,38 +183,68 @@ def _is_package_index(page: Page) -> bool:
     return page.kind is PageKind.REFERENCE and page.rel_path.endswith("/index.md")
 
 
-def _relist_carried_packages(
+def _carried_symbols(
+    store: SymbolStore, manifest: Manifest | None, plan: Plan, found: Discovery
+) -> tuple[dict[str, ModuleSymbols], Plan]:
+    """The graph records of the carried modules, when this run changes anything (a run that
+    changes nothing needs no graph). A carried module without a stored record is redone."""
+    if manifest is None or not plan.carry:
+        return {}, plan
+    now = {f.module for f in found.files}
+    if not plan.todo and set(manifest.by_module()) == now:
+        return {}, plan
+    wanted = {
+        module: kinds[PageKind.REFERENCE][1].source_hash
+        for module, kinds in manifest.by_module().items()
+        if module in plan.carry and PageKind.REFERENCE in kinds
+    }
+    got = store.get(wanted)
+    missing = set(wanted) - set(got)
+    if not missing:
+        return got, plan
+    redo = tuple(f for f in found.files if f.module in missing)
+    return got, dataclasses.replace(plan, todo=plan.todo + redo, carry=plan.carry - missing)
+
+
+def _refresh_carried(
     site: SiteWriter,
     renderer: Renderer,
+    graph: ProjectGraph,
     manifest: Manifest | None,
     plan: Plan,
     found: Discovery,
     listed: list[Listed],
 ) -> None:
-    """A carried package's page lists its subtree: when a module under it was redone, came or
-    went, the listing is written anew from the page on disk (the package is not redone: one
-    edited file still costs one file)."""
+    """Carried pages whose links or listings changed, written anew from their text on disk
+    (the module is not redone: one edited file still costs one parse). Linked again: the pages
+    of modules the graph around them changed for; listed again: a package page when a module
+    under it was redone, came or went."""
     if manifest is None:
         return
     before = set(manifest.by_module())
     now = {f.module for f in found.files}
     touched = {f.module for f in plan.todo} | (before ^ now)
+    carried = {m: [e for _, e in kinds.values()] for m, kinds in manifest.by_module().items()
+               if m in plan.carry}  # fmt: skip
+    relink = affected(graph, carried, touched) if graph.modules else set()
     for rel, entry in manifest.pages.items():
-        if entry.kind != str(PageKind.REFERENCE) or not rel.endswith("/index.md"):
+        if entry.kind not in (PageKind.REFERENCE, PageKind.USAGE) or entry.module not in carried:
             continue
-        if entry.module not in plan.carry:
-            continue
-        if not any(m.startswith(entry.module + ".") for m in touched):
+        index = entry.kind == str(PageKind.REFERENCE) and rel.endswith("/index.md")
+        relist = index and any(m.startswith(entry.module + ".") for m in touched)
+        if entry.module not in relink and not relist:
             continue
         got = site.carried(rel)
         if got is None:
             continue
-        text = renderer.without_subtree(got[1])
+        text = renderer.without_subtree(got[1]) if index else got[1]
         page = Page(
-            PageKind.REFERENCE, entry.module, rel, text, entry.source_hash, entry.title,
-            entry.complete, entry.quality, entry.summary, entry.counts,
+            PageKind(entry.kind), entry.module, rel, text, entry.source_hash, entry.title,
+            entry.complete, entry.quality, entry.summary, entry.counts, entry.depends,
         )  # fmt: skip
-        site.rewrite(renderer.with_subtree(page, listed))
+        if entry.module in relink:
+            page = linked(dataclasses.replace(page, text=unlink(text)), graph, renderer)
+        site.rewrite(renderer.with_subtree(page, listed) if index else page)
 
 
 def _last_manifest(out_dir: str, console: Console) -> Manifest | None:
@@ -224,6 +280,7 @@ class _Tally:
         self.outcomes: list[Outcome] = []
         self.problems: list[Problem] = []
         self.listed: list[Listed] = []
+        self.hashes: dict[str, str] = {}  # module -> the source hash its pages were made from
         self.quality: list[ModuleQuality] = []
 
     def carried(self, manifest: Manifest | None, plan: Plan) -> None:
@@ -253,6 +310,7 @@ class _Tally:
             return
         self.outcomes.extend(written.outcomes)
         by_kind = {page.kind: page for page in pages}
+        self.hashes[written.file.module] = by_kind[PageKind.REFERENCE].source_hash
         reference, usage = by_kind[PageKind.REFERENCE], by_kind[PageKind.USAGE]
         if reference.quality is not None:
             self.quality.append(

@@ -159,7 +159,7 @@ def test_failed_units_exit_2_and_pages_show_offline_text(
     assert "nums:scale" in err
     page = (project / "docs" / "reference" / "nums.md").read_text("utf-8")
     assert "500" not in page and "Internal" not in page
-    section = page.split("### `scale`")[1]
+    section = page.split("</a>`scale`")[1]
     assert "`factor`" in section  # the offline writer's content for the failed unit
     manifest = json.loads((project / "docs" / ".docgen-manifest.json").read_text("utf-8"))
     assert manifest["pages"]["reference/nums.md"]["complete"] is False

@@ -19,7 +19,10 @@ if __name__ == "__main__":  # run as a script: make the checkout importable
 
 from docgen.extract import extract_source  # noqa: E402
 from docgen.model import ExtractResult, Listed, ModuleInfo, PageKind, SourceFile  # noqa: E402
+from docgen.extract.graph import ProjectGraph  # noqa: E402
 from docgen.render import Renderer  # noqa: E402
+from docgen.render.crosslink import linked  # noqa: E402
+from docgen.render.links import page_symbols  # noqa: E402
 from docgen.site import page_path  # noqa: E402
 from docgen.write.offline import OfflineWriter  # noqa: E402
 
@@ -44,14 +47,19 @@ def render_all() -> dict[str, str]:
         writer = OfflineWriter(lang=lang)
         renderer = Renderer(lang=lang)
         listed = []
-        for mod, name in zip(modules, MODULES, strict=True):
+        rendered = []
+        for mod in modules:
             file = SourceFile(mod.path, mod.path, mod.name)
             written = writer(ExtractResult(file, mod))
-            pages = {p.kind: p for p in renderer.pages(written, page_path)}
+            rendered.append(renderer.pages(written, page_path))
+        # linked as a run links them, once the project graph is known
+        graph = ProjectGraph(page_symbols(mod, pages) for mod, pages in zip(modules, rendered))
+        for pages_of, name in zip(rendered, MODULES, strict=True):
+            pages = {p.kind: linked(p, graph, renderer) for p in pages_of}
             ref, use = pages[PageKind.REFERENCE], pages[PageKind.USAGE]
             out[f"{name}.reference.{lang}.md"] = ref.text
             out[f"{name}.usage.{lang}.md"] = use.text
-            listed.append(Listed(mod.name, ref.title, ref.rel_path, use.rel_path))
+            listed.append(Listed(ref.module, ref.title, ref.rel_path, use.rel_path))
         out[f"home.{lang}.md"] = renderer.home(listed, site_name="Fixtures")
     return out
 

@@ -380,6 +380,9 @@ def test_async_is_kept_in_steps_and_diagrams():
     doc = RU.document(fn, UnitContext(module=module, lang="ru"))
     assert doc.steps[0].startswith("Открывает асинхронный контекст `session.get(url) as resp`")
     assert "асинхронно перебирает элементы `resp.content`" in doc.steps[0]
-    page = Renderer().reference(module, {fn.uid: doc})
+    page = Renderer(diagrams="text").reference(module, {fn.uid: doc})
     assert "└─ Контекст: async with session.get(url) as resp" in page
     assert "└─ Цикл: async for chunk in resp.content" in page
+    chart = Renderer().reference(module, {fn.uid: doc})
+    assert '["async with session.get(url) as resp"]' in chart
+    assert '{{"async for chunk in resp.content"}}' in chart

@@ -43,7 +43,7 @@ def headings(markdown: str) -> list[tuple[int, str]]:
             fence = m.group(1)
             continue
         if h := re.match(r"^(#{1,6}) (.*)$", line):
-            out.append((len(h.group(1)), h.group(2)))
+            out.append((len(h.group(1)), re.sub(r'^<a id="[^"]*"></a>', "", h.group(2))))
     return out
 
 
@@ -169,6 +169,10 @@ def test_headings_follow_the_fixed_scheme():
     ]
     texts = [h for _, h in headings(page)]
     assert len(texts) == len(set(texts))
+    # each section has its own link target: the qualname, numbered when accessors share it
+    assert re.findall(r'^#+ <a id="([^"]+)"></a>', page, re.MULTILINE) == [
+        "A", "A.v", "A.v-2", "A.m", "A.m-2", "A.m-3", "A.B", "A.B.n", "top",
+    ]  # fmt: skip
 
 
 def test_script_module_gets_the_file_example():
@@ -224,7 +228,7 @@ def test_user_template_overrides_one_block(tmp_path):
     mod = module("def f():\n    pass\n")
     page = Renderer(user_templates=str(tmp_path)).reference(mod, offline_docs(mod))
     assert [h for _, h in headings(page)][:3] == ["Модуль `pkg.mod`", "Custom", "Функции"]
-    assert "### `f`" in page  # the other blocks are still the defaults
+    assert '### <a id="f"></a>`f`' in page  # the other blocks are still the defaults
 
 
 def test_misspelt_variable_in_user_template_is_one_line_with_its_place(tmp_path):
@@ -272,17 +276,19 @@ def test_flow_diagram_is_drawn():
             return 1
         """
     )
-    page = Renderer().reference(mod, offline_docs(mod))
+    page = Renderer(diagrams="text").reference(mod, offline_docs(mod))
     assert (
         "```\nНачало\n├─ Цикл: for x in xs\n│  └─ Условие: x\n│     ├─ Да\n│     │  └─ print(x)\n"
         "│     └─ Иначе\n│        └─ continue\n└─ return 1\n```"
     ) in page
+    chart = Renderer().reference(mod, offline_docs(mod))
+    assert "```mermaid\nflowchart TD\n" in chart and "Начало" not in outside_fences(chart)
 
 
 def test_missing_docs_still_render():
     mod = module("class A:\n    def m(self):\n        pass\n")
     page = Renderer().reference(mod, {})
-    assert "### `A`" in page and "#### `A.m`" in page
+    assert '### <a id="A"></a>`A`' in page and '#### <a id="A.m"></a>`A.m`' in page
 
 
 def test_signature_and_step_helpers():
@@ -316,7 +322,7 @@ def test_signature_blocks_show_the_code_and_a_proposal_apart():
         'def f(x):\n    """Real words.\n\n    More."""\n    return x\n\n\ndef g(y):\n    return y\n'
     )
     page = Renderer().reference(mod, offline_docs(mod))
-    f_part, g_part = page.split("### `g`")
+    f_part, g_part = page.split("</a>`g`")
     assert '```python\ndef f(x):\n    """Real words.\n\n    More.\n    """\n```' in f_part
     assert "Предлагаемый docstring" not in f_part  # the code has its own
     assert "```python\ndef g(y):\n```" in g_part

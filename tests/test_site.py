@@ -205,7 +205,8 @@ def test_created_mkdocs_yml(tmp_path: Path) -> None:
         lang="ru",
         titles={**TITLES, "reference": "Справочник"},
     )
-    config = load_yaml((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))
+    text = (tmp_path / "mkdocs.yml").read_text(encoding="utf-8")
+    config = load_yaml(text)
     assert config["site_name"] == "Demo"
     assert config["docs_dir"] == "site-docs"
     assert config["theme"]["name"] == "material"
@@ -215,7 +216,10 @@ def test_created_mkdocs_yml(tmp_path: Path) -> None:
     assert config["plugins"] == [{"search": {"lang": ["ru", "en"]}}]
     toc = {"permalink": True, "slugify": {"kwds": {"case": "lower"}}}  # the tag read as data
     assert {"toc": toc} in config["markdown_extensions"]
-    assert "pymdownx.superfences" in config["markdown_extensions"]
+    fences = next(e for e in config["markdown_extensions"] if "pymdownx.superfences" in e)
+    assert fences["pymdownx.superfences"]["custom_fences"][0]["name"] == "mermaid"
+    assert "fence_code_format" in text  # the python tag, for Material's Mermaid fences
+    assert config["validation"] == {"links": {"anchors": "warn"}}  # broken anchors fail --strict
     assert [next(iter(item)) for item in config["nav"]] == ["Home", "Справочник", "Usage"]
     assert "Справочник" in (tmp_path / "mkdocs.yml").read_text(encoding="utf-8")
 

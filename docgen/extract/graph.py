@@ -58,6 +58,7 @@ class ProjectGraph:
         self._callees: dict[str, list[Target]] = {}
         self._callers: dict[str, list[Caller]] = {}
         self._imports: dict[str, list[str]] = {}
+        self._called_modules: dict[str, set[str]] = {}
         self._imported_by: dict[str, list[str]] = {}
         self._build()
 
@@ -77,6 +78,10 @@ class ProjectGraph:
         """The units calling ``uid``, each with the line and code of its call."""
         return tuple(self._callers.get(uid, ()))
 
+    def called_modules(self, module: str) -> set[str]:
+        """The modules whose units the units of ``module`` call."""
+        return set(self._called_modules.get(module, ()))
+
     def imports(self, module: str) -> tuple[str, ...]:
         """The project modules ``module`` imports."""
         return tuple(self._imports.get(module, ()))
@@ -95,13 +100,15 @@ class ProjectGraph:
             kinds = {d.qualname: d.kind for d in sym.definitions}
             for call in sym.calls:
                 caller_uid = f"{sym.module}:{call.caller}" if call.caller else sym.module
-                callee = self._callee(sym.module, call.name, call.caller, kinds)
-                if callee is None or callee.uid == caller_uid:
+                scope = call.caller.partition("#")[0]
+                callee = self._callee(sym.module, call.name, scope, kinds)
+                if callee is None or callee.uid == caller_uid.partition("#")[0]:
                     continue
+                self._called_modules.setdefault(sym.module, set()).add(callee.module)
                 mine = self._callees.setdefault(caller_uid, [])
                 if callee not in mine:
                     mine.append(callee)
-                caller = self.targets.get(f"{sym.module}.{call.caller}" if call.caller else "")
+                caller = self.targets.get(f"{sym.module}.{scope}" if scope else "")
                 caller = caller or self.targets[sym.module]
                 self._callers.setdefault(callee.uid, []).append((caller, call.line, call.code))
             seen: list[str] = []

@@ -29,7 +29,9 @@ __all__ = ["first_sentence", "module_symbols"]
 
 CODE_WIDTH = 120  # a calling line longer than this is cut (with "…")
 
-_ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)\s*(?:await\s+)?(?:([A-Za-z_][\w.]*)\()?")
+_ASSIGNED = re.compile(
+    r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)\s*(?:await\s+)?(?:([A-Za-z_][\w.]*)\()?"
+)
 _LOOP_TARGET = re.compile(r"^([A-Za-z_]\w*)\s+in\s")
 _WITH_TARGET = re.compile(r"\bas\s+([A-Za-z_]\w*)\s*(?:,|$)")
 _SELF_ATTR = re.compile(
@@ -82,8 +84,11 @@ def module_symbols(
     calls: list[CallSite] = []
     bindings: list[tuple[str, str, str]] = []
     for fn in module.all_functions():
+        caller = fn.uid.partition(":")[2]  # accessors and overloads apart: "C.x#1"
         for call in fn.calls:
-            calls.append(CallSite(fn.qualname, call.name, call.line, code_at(call.line)))
+            code = code_at(call.line)
+            if not code.startswith("raise "):  # an exception raised is not a call worth listing
+                calls.append(CallSite(caller, call.name, call.line, code))
         bindings.extend(_bindings(fn))
         if fn.name == "__init__" and fn.kind == "method":
             owner = fn.qualname.rpartition(".")[0]

@@ -29,7 +29,7 @@ class Definition:
 class CallSite:
     """One call made in a unit, as written, with its line and the line's code."""
 
-    caller: str  # qualname of the calling function or method; "" for module-level code
+    caller: str  # the calling unit's uid after the module: "C.m", "C.x#1"; "" for module code
     name: str  # the callee as written: "helper", "self.save", "models.Order"
     line: int
     code: str  # the calling line, stripped

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from docgen.model.code import ModuleInfo, Problem, SourceFile
 from docgen.model.docs import Doc, Outcome
+from docgen.model.graph import ModuleSymbols
 
 __all__ = [
     "MANIFEST_VERSION",
@@ -47,6 +48,7 @@ class Written:
     problem: Problem | None = None
     pages: tuple[Page, ...] = ()
     source_hash: str = ""  # of the bytes extracted, for a file that gave a problem
+    symbols: ModuleSymbols | None = None  # what the module adds to the project graph
 
     @property
     def complete(self) -> bool:
@@ -92,6 +94,7 @@ class Page:
     quality: PageQuality | None = None  # on reference pages
     summary: str = ""  # the module's docstring, first sentence, for the home page and llms.txt
     counts: tuple[int, int] = (0, 0)  # classes, functions (methods included)
+    depends: tuple[str, ...] = ()  # the modules its links and call-graph blocks point into
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,7 @@ class ManifestEntry:
     quality: PageQuality | None = None  # reference pages
     summary: str = ""  # reference pages: the docstring's first sentence
     counts: tuple[int, int] = (0, 0)  # reference pages: classes, functions
+    depends: tuple[str, ...] = ()  # the modules its links and call-graph blocks point into
 
 
 @dataclass(frozen=True, slots=True)

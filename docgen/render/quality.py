@@ -27,6 +27,7 @@ from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, PageQuality, UnitQ
 __all__ = ["measure"]
 
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
+_ANCHOR = re.compile(r'^<a id="[^"]*"></a>')  # a section's link target
 _HEADING_LINE = re.compile(r"^#.*$", re.M)
 _ANY_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1$", re.M | re.S)
 _SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)|<code>(.*?)</code>")
@@ -86,7 +87,7 @@ def _sections(page: str) -> dict[str, str]:
     for i, match in enumerate(found):
         level = len(match.group(1))
         end = next((m.start() for m in found[i + 1 :] if len(m.group(1)) <= level), len(page))
-        out.setdefault(match.group(2).strip(), page[match.end() : end])
+        out.setdefault(_ANCHOR.sub("", match.group(2), count=1).strip(), page[match.end() : end])
     return out
 
 

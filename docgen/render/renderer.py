@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from docgen.errors import ConfigError
+from docgen.extract.graph import ProjectGraph
 from docgen.i18n import Catalog, load_catalog
 from docgen.markup import inline_code, one_line, signature
 from docgen.model import (
@@ -35,6 +36,8 @@ from docgen.model import (
     Written,
 )
 from docgen.render import budget, quality
+from docgen.render.diagrams import flowchart
+from docgen.render.links import graph_mark, href, page_symbols
 from docgen.render.markdown import (
     code_span,
     escape_prose,
@@ -49,7 +52,7 @@ from docgen.resources import environment, render, templates_dir
 from docgen.ui.quality import QualityReport
 from docgen.write.offline.docstrings import plain_text
 
-__all__ = ["RenderTask", "Renderer"]
+__all__ = ["RenderTask", "Renderer", "page_symbols"]
 
 REFERENCE = "reference.md.j2"
 USAGE = "usage.md.j2"
@@ -57,6 +60,7 @@ HOME = "home.md.j2"
 QUALITY = "quality.md.j2"
 LLMS = "llms.txt.j2"
 SUBTREE = "subtree.md.j2"
+CALLERS_SHOWN = 20  # a function called from more places lists these and counts the rest
 SUBTREE_MARK = "<!-- docgen: the modules of this package -->"  # where the listing starts
 
 
@@ -64,14 +68,20 @@ class Renderer:
     """Renders the reference page, the usage note and the home page of a site."""
 
     def __init__(
-        self, *, lang: str = "ru", user_templates: str | None = None, page_budget: int = 0
+        self,
+        *,
+        lang: str = "ru",
+        user_templates: str | None = None,
+        page_budget: int = 0,
+        diagrams: str = "mermaid",
     ):
         """``page_budget``: the largest page in KB (0: no limit); a bigger one is shortened
-        (:mod:`docgen.render.budget`)."""
+        (:mod:`docgen.render.budget`). ``diagrams``: "mermaid" flowcharts or "text" trees."""
         if user_templates and not Path(user_templates).is_dir():
             raise ConfigError("templates directory not found", path=user_templates)
         self.lang = lang
         self.page_budget = page_budget
+        self.diagrams = diagrams
         self.catalog: Catalog = load_catalog(lang, [user_templates] if user_templates else [])
         user = Path(user_templates) if user_templates else None
         self.env = environment(templates_dir(), user, keep_trailing_newline=True)
@@ -94,31 +104,40 @@ class Renderer:
             display_name=display_name,
             class_header=class_header,
             flow_rows=flow_rows,
+            graph_mark=graph_mark,
+            mermaid=lambda nodes: flowchart(nodes, self.catalog.t),
+            diagrams=diagrams,
         )
 
     # ------------------------------------------------------------------------------ pages
 
-    def reference(self, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
-        return self._bounded(REFERENCE, module, docs)
+    def reference(self, module: ModuleInfo, docs: Mapping[str, Doc], pair: str = "") -> str:
+        """The reference page; ``pair``: the usage note's path relative to it."""
+        return self._bounded(REFERENCE, module, docs, pair)
 
-    def usage(self, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
-        return self._bounded(USAGE, module, docs)
+    def usage(self, module: ModuleInfo, docs: Mapping[str, Doc], pair: str = "") -> str:
+        """The usage note; ``pair``: the reference page's path relative to it."""
+        return self._bounded(USAGE, module, docs, pair)
 
-    def _page(self, name: str, module: ModuleInfo, docs: Mapping[str, Doc], shortened) -> str:
+    def _page(
+        self, name: str, module: ModuleInfo, docs: Mapping[str, Doc], shortened, pair: str
+    ) -> str:
         headings = function_headings(module, self.catalog) if name == REFERENCE else {}
-        return self._render(name, module=module, docs=docs, headings=headings, shortened=shortened)
+        anchors = function_anchors(module) if name == REFERENCE else {}
+        return self._render(name, module=module, docs=docs, headings=headings, anchors=anchors,
+                            shortened=shortened, pair=pair)  # fmt: skip
 
-    def _bounded(self, name: str, module: ModuleInfo, docs: Mapping[str, Doc]) -> str:
+    def _bounded(self, name: str, module: ModuleInfo, docs: Mapping[str, Doc], pair: str) -> str:
         """The page, shortened when it is over the budget: compact first, then cut to a share
         of its definitions, estimated from the size of the compact page (a few tries)."""
-        text = self._page(name, module, docs, None)
+        text = self._page(name, module, docs, None, pair)
         limit = self.page_budget * 1024
         if not limit or len(text.encode("utf-8")) <= limit:
             return text
         small, small_docs = budget.compact(module, docs)
         total = budget.definitions(module)
         shortened = {"budget": self.page_budget, "omitted": 0, "total": total}
-        text = self._page(name, small, small_docs, shortened)
+        text = self._page(name, small, small_docs, shortened, pair)
         share = 1.0
         for _ in range(6):
             size = len(text.encode("utf-8"))
@@ -126,7 +145,7 @@ class Renderer:
                 break
             share *= 0.9 * limit / size
             cut, omitted = budget.cut(small, share)
-            text = self._page(name, cut, small_docs, {**shortened, "omitted": omitted})
+            text = self._page(name, cut, small_docs, {**shortened, "omitted": omitted}, pair)
         return text
 
     def docstring(self, unit: Unit, doc: Doc) -> str:
@@ -191,9 +210,14 @@ class Renderer:
         module, docs = written.module, written.docs
         module_doc = docs.get(module.uid)
         title = module_doc.title if isinstance(module_doc, ModuleDoc) else ""
+        paths = {
+            kind: page_path(module.name, kind, is_package=module.is_package)
+            for kind in (PageKind.REFERENCE, PageKind.USAGE)
+        }
+        ref_path, usage_path = paths[PageKind.REFERENCE], paths[PageKind.USAGE]
         texts = {
-            PageKind.REFERENCE: self.reference(module, docs),
-            PageKind.USAGE: self.usage(module, docs),
+            PageKind.REFERENCE: self.reference(module, docs, relative(usage_path, ref_path)),
+            PageKind.USAGE: self.usage(module, docs, relative(ref_path, usage_path)),
         }
         headings = function_headings(module, self.catalog)
         figures = quality.measure(
@@ -207,7 +231,7 @@ class Renderer:
             Page(
                 kind,
                 module.name,
-                page_path(module.name, kind, is_package=module.is_package),
+                paths[kind],
                 text,
                 module.source_hash,
                 title,
@@ -218,6 +242,22 @@ class Renderer:
             )
             for kind, text in texts.items()
         )
+
+    def call_graph(self, graph: ProjectGraph, uid: str, page: str) -> str:
+        """The «Вызывает» / «Вызывается из» block of unit ``uid`` on ``page`` ("" when the
+        unit calls no project code and nothing in the project calls it)."""
+        module = uid.partition(":")[0]
+        callees = [(_shown(t, module), href(t, page)) for t in graph.callees(uid)]
+        callers = graph.callers(uid)
+        shown = [
+            (_shown(c, module) if c.qualname else c.module, href(c, page), code)
+            for c, _, code in callers[:CALLERS_SHOWN]
+        ]
+        if not callees and not shown:
+            return ""
+        macro = self.env.get_template("macros.md.j2").module.call_graph  # type: ignore[attr-defined]
+        more = max(0, len(callers) - CALLERS_SHOWN)
+        return tidy(str(macro([c for c in callees if c[1]], [c for c in shown if c[1]], more)))
 
     def nav_titles(self) -> dict[str, str]:
         """The words the site stage puts in mkdocs.yml: nav sections and the palette toggle."""
@@ -240,7 +280,9 @@ class RenderTask:
         templates: str | None,
         page_path: Callable[..., str],
         page_budget: int = 0,
+        diagrams: str = "mermaid",
     ) -> None:
+        self.diagrams = diagrams
         self.lang = lang
         self.templates = templates
         self.page_path = page_path
@@ -260,10 +302,14 @@ class RenderTask:
             return written
         if self._renderer is None:
             self._renderer = Renderer(
-                lang=self.lang, user_templates=self.templates, page_budget=self.page_budget
+                lang=self.lang,
+                user_templates=self.templates,
+                page_budget=self.page_budget,
+                diagrams=self.diagrams,
             )
         pages = self._renderer.pages(written, self.page_path)
-        return dataclasses.replace(written, module=None, docs={}, pages=pages)
+        symbols = page_symbols(written.module, pages)
+        return dataclasses.replace(written, module=None, docs={}, pages=pages, symbols=symbols)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -294,6 +340,28 @@ def class_header(cls: ClassInfo) -> str:
     lines = [f"@{d}" for d in cls.decorators]
     lines.append(f"class {cls.name}{cls.type_params or ''}{bases}:")
     return "\n".join(lines)
+
+
+def _shown(target, module: str) -> str:
+    """How a call-graph entry names a unit: its qualname in its own module, else in full."""
+    return target.qualname if target.module == module else target.name
+
+
+def function_anchors(module: ModuleInfo) -> dict[str, str]:
+    """uid -> the heading id of each function and method section: its qualname (the address
+    cross-links use), with "-2", "-3"... for the later accessors and overloads sharing it."""
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for fn in module.all_functions():
+        seen[fn.qualname] = seen.get(fn.qualname, 0) + 1
+        n = seen[fn.qualname]
+        out[fn.uid] = fn.qualname if n == 1 else f"{fn.qualname}-{n}"
+    return out
+
+
+def relative(path: str, start: str) -> str:
+    """``path`` relative to the page ``start`` (both under the site's root)."""
+    return posixpath.relpath(path, posixpath.dirname(start) or ".")
 
 
 def function_headings(module: ModuleInfo, catalog: Catalog) -> dict[str, str]:

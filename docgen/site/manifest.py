@@ -78,6 +78,7 @@ def _entry(e: dict) -> ManifestEntry:
         quality=_quality(e["quality"]) if e.get("quality") else None,
         summary=str(e.get("summary", "")),
         counts=tuple(int(n) for n in e.get("counts", (0, 0)))[:2] or (0, 0),  # type: ignore[arg-type]
+        depends=tuple(str(m) for m in e.get("depends", ())),
     )
 
 
@@ -148,6 +149,7 @@ def _page_json(e: ManifestEntry) -> dict:
         **({"quality": _quality_json(e.quality)} if e.quality else {}),
         **({"summary": e.summary} if e.summary else {}),
         **({"counts": list(e.counts)} if any(e.counts) else {}),
+        **({"depends": list(e.depends)} if e.depends else {}),
     }
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from docgen.errors import SiteError
 from docgen.model import Page, PageKind
-from docgen.site.paths import SECTIONS, TABLESORT_LIBRARY, TABLESORT_SCRIPT
+from docgen.site.paths import MERMAID_SCRIPT, SECTIONS, TABLESORT_LIBRARY, TABLESORT_SCRIPT
 
 __all__ = ["build_nav", "build_site", "load_yaml", "plan_mkdocs_yml", "replace_nav"]
 
@@ -144,6 +144,7 @@ def load_yaml(text: str) -> Any:
 
 
 SLUGIFY_MARK = "docgen-slugify"
+FENCE_MARK = "docgen-fence-format"  # Material's Mermaid fences: superfences' fence_code_format
 # The Markdown extensions docgen's pages are written for (the toc's slugify keeps Cyrillic
 # anchors readable; the MkDocs plugin puts the real callable in its place).
 PAGE_EXTENSIONS: dict[str, dict[str, Any]] = {
@@ -152,16 +153,25 @@ PAGE_EXTENSIONS: dict[str, dict[str, Any]] = {
     "toc": {"permalink": True, "slugify": SLUGIFY_MARK},
     "pymdownx.highlight": {"anchor_linenums": True},
     "pymdownx.inlinehilite": {},
-    "pymdownx.superfences": {},
+    "pymdownx.superfences": {
+        "custom_fences": [{"name": "mermaid", "class": "mermaid", "format": FENCE_MARK}]
+    },
     "pymdownx.details": {},
 }
 # Unicode-aware heading anchors ("#как-работает-функция", not "#_1"), from pymdown-extensions,
 # which mkdocs-material installs.
 _SLUGIFY = "slugify: !!python/object/apply:pymdownx.slugs.slugify\n      kwds:\n        case: lower"
+_FENCE = "format: !!python/name:pymdownx.superfences.fence_code_format"
 
 
 def _new_mkdocs_yml(
-    *, site_name: str, lang: str, docs_dir: str, nav: list[Any], titles: Mapping[str, str]
+    *,
+    site_name: str,
+    lang: str,
+    docs_dir: str,
+    nav: list[Any],
+    titles: Mapping[str, str],
+    mermaid_js: bool = False,
 ) -> str:
     title = {**_DEFAULT_TITLES, **titles}
     search_langs = [lang] if lang == "en" else [lang, "en"]
@@ -193,6 +203,9 @@ def _new_mkdocs_yml(
     }
     config["plugins"] = [{"search": {"lang": search_langs}}]
     config["extra_javascript"] = [TABLESORT_LIBRARY, TABLESORT_SCRIPT]
+    if mermaid_js:  # loaded before Material looks for Mermaid, so it never asks the CDN
+        config["extra_javascript"].insert(0, MERMAID_SCRIPT)
+    config["validation"] = {"links": {"anchors": "warn"}}  # --strict fails on a broken anchor
     config["markdown_extensions"] = [
         name if not options else {name: options} for name, options in PAGE_EXTENSIONS.items()
     ]
@@ -202,11 +215,20 @@ def _new_mkdocs_yml(
     )
     # A safe dumper cannot write the python tag MkDocs needs for a callable: put it in as text.
     body = body.replace(f"slugify: {SLUGIFY_MARK}", _SLUGIFY)
+    body = body.replace(f"format: {FENCE_MARK}", _FENCE)
     return head + body + _nav_text(nav)
 
 
 def plan_mkdocs_yml(
-    path: str, *, site_name: str, lang: str, out_dir: str, nav: list[Any], titles: Mapping[str, str]
+    path: str,
+    *,
+    site_name: str,
+    lang: str,
+    out_dir: str,
+    nav: list[Any],
+    titles: Mapping[str, str],
+    mermaid: bool = True,
+    mermaid_js: bool = False,
 ) -> tuple[str, bool, list[str]]:
     """The new text of mkdocs.yml, whether it is new, and warnings; nothing is written yet."""
     config_dir = os.path.dirname(os.path.abspath(path))
@@ -220,9 +242,8 @@ def plan_mkdocs_yml(
     except OSError as exc:
         raise SiteError(f"cannot read: {exc}", path=path) from exc
     if old_bytes is None:
-        text = _new_mkdocs_yml(
-            site_name=site_name, lang=lang, docs_dir=docs_dir, nav=nav, titles=titles
-        )
+        text = _new_mkdocs_yml(site_name=site_name, lang=lang, docs_dir=docs_dir, nav=nav,
+                               titles=titles, mermaid_js=mermaid_js)  # fmt: skip
         return text, True, warnings
     try:
         old = old_bytes.decode("utf-8")
@@ -249,7 +270,20 @@ def plan_mkdocs_yml(
             f"{path}: docs_dir is {after.get('docs_dir', 'docs')!r} but pages are written to"
             f" {docs_dir!r}"
         )
+    if mermaid and not _has_mermaid_fence(after):
+        warnings.append(
+            f"{path}: pymdownx.superfences has no mermaid custom fence, so diagrams show as"
+            " code (add it, or use --diagrams text)"
+        )
     return new, False, warnings
+
+
+def _has_mermaid_fence(config: dict) -> bool:
+    for item in config.get("markdown_extensions") or ():
+        if isinstance(item, dict) and "pymdownx.superfences" in item:
+            fences = (item["pymdownx.superfences"] or {}).get("custom_fences") or ()
+            return any(isinstance(f, dict) and f.get("name") == "mermaid" for f in fences)
+    return False
 
 
 def build_site(mkdocs_yml: str, *, strict: bool = True, engine: str = "mkdocs") -> int:

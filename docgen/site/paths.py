@@ -10,6 +10,7 @@ __all__ = [
     "HOME_PAGE",
     "LLMS_FULL",
     "LLMS_TXT",
+    "MERMAID_SCRIPT",
     "QUALITY_PAGE",
     "SECTIONS",
     "TABLESORT_LIBRARY",
@@ -22,6 +23,7 @@ HOME_PAGE = "index.md"
 QUALITY_PAGE = "quality.md"
 LLMS_TXT = "llms.txt"  # llmstxt.org: what the site holds, for coding agents
 LLMS_FULL = "llms-full.txt"  # every reference page's Markdown, in nav order
+MERMAID_SCRIPT = "javascripts/mermaid.min.js"  # --mermaid-js: the diagrams' script, offline
 TABLESORT_SCRIPT = "javascripts/docgen-tablesort.js"  # sorts the quality page's tables
 TABLESORT_LIBRARY = "https://unpkg.com/tablesort@5.3.0/dist/tablesort.min.js"
 SECTIONS = {PageKind.REFERENCE: "reference", PageKind.USAGE: "usage"}

@@ -150,7 +150,11 @@ class SiteWriter:
         carry: Collection[str] = (),
         fingerprint: str = "",
         template_hash: str = "",
+        mermaid: bool = True,
+        mermaid_js: bool = False,
     ) -> None:
+        self.mermaid = mermaid
+        self.mermaid_js = mermaid_js
         self.out_dir = out_dir
         self.mkdocs_yml = mkdocs_yml
         self.site_name = site_name
@@ -295,6 +299,7 @@ class SiteWriter:
             quality=page.quality,
             summary=page.summary,
             counts=page.counts,
+            depends=page.depends,
         )
         self.entries[rel] = entry
         self.journal.page(rel, entry)
@@ -334,6 +339,8 @@ class SiteWriter:
                 out_dir=self.out_dir,
                 nav=nav,
                 titles=self.titles,
+                mermaid=self.mermaid,
+                mermaid_js=self.mermaid_js,
             )
         removed: list[str] = []
         for rel, entry in sorted(self.previous.items()):

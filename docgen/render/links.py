@@ -1,0 +1,166 @@
+"""Cross-links: every backticked name on a page that the project graph resolves becomes a
+relative link to its section, and each function section's «Вызывает» / «Вызывается из» block is
+filled in from the call graph.
+
+This runs on finished Markdown, once the whole project is known, for model text and offline
+text alike: prose was escaped before (a ``[`` from a model is ``\\[``), so a model can never
+choose a link target; every link on a page comes from here or from the templates. It runs again
+on a carried page (unchanged source, read from disk) when the graph around it changed:
+:func:`unlink` takes back what :func:`link` added, so the two are a round trip.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Sequence
+
+from docgen.extract.graph import ProjectGraph
+from docgen.extract.symbols import module_symbols
+from docgen.model import ModuleInfo, ModuleSymbols, Page, PageKind, Target
+
+__all__ = ["GRAPH_MARK", "graph_mark", "href", "link", "page_symbols", "unlink"]
+
+GRAPH_MARK = "<!-- docgen:graph {uid} -->"
+_GRAPH_END = "<!-- /docgen:graph -->"
+_GRAPH_BLOCK = re.compile(
+    r"^<!-- docgen:graph (?P<uid>[^ ]+) -->\n(?:(?:(?!<!-- docgen:graph ).*\n)*?"
+    r"<!-- /docgen:graph -->\n)?",
+    re.MULTILINE,
+)
+_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?")
+_LINKED = re.compile(r"\[(`[^`\n]+`)\]\([^)\s]*\)")
+_HEADING_ID = re.compile(r'^#+ <a id="([\w.\-]+)"></a>', re.MULTILINE)
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_VARIANT = re.compile(r"-\d+$")
+
+# uid -> the rendered block for it ("" for none), given the page's path
+Blocks = Callable[[str, str], str]
+
+
+def page_symbols(module: ModuleInfo, pages: Sequence[Page]) -> ModuleSymbols:
+    """The graph record of ``module``, with the anchors its reference page really has."""
+    by_kind = {p.kind: p for p in pages}
+    reference = by_kind[PageKind.REFERENCE]
+    return module_symbols(module, reference=reference.rel_path,
+                          usage=by_kind[PageKind.USAGE].rel_path,
+                          anchors=set(_HEADING_ID.findall(reference.text)))  # fmt: skip
+
+
+def graph_mark(uid: str) -> str:
+    """The line a function section carries where its call-graph block goes."""
+    return GRAPH_MARK.format(uid=uid)
+
+
+def href(target: Target, page: str) -> str:
+    """The relative link from ``page`` to where ``target`` is documented."""
+    if target.page == page:
+        return f"#{target.anchor}" if target.anchor else ""
+    path = posixpath.relpath(target.page, posixpath.dirname(page) or ".")
+    return f"{path}#{target.anchor}" if target.anchor else path
+
+
+def link(
+    text: str, *, page: str, module: str, graph: ProjectGraph, blocks: Blocks
+) -> tuple[str, set[str]]:
+    """``text`` (the Markdown of ``page``, a page of ``module``) with resolvable names linked
+    and the call-graph blocks filled in, and the other modules it now points into. Fenced
+    code, headings and links stay as they are."""
+    depends: set[str] = set()
+
+    def block(found: re.Match[str]) -> str:
+        uid = found.group("uid")
+        depends.update(t.module for t in graph.callees(uid))
+        depends.update(c.module for c, _, _ in graph.callers(uid))
+        return _block(uid, page, blocks)
+
+    text = _GRAPH_BLOCK.sub(block, text)
+    out: list[str] = []
+    fence = ""
+    scope = ""
+    in_block = False
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1).startswith(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        if stripped.startswith("#"):
+            found = _HEADING_ID.search(line)
+            scope = _scope(graph, module, found.group(1)) if found else ""
+            out.append(line)
+            continue
+        if stripped.startswith("<!--"):
+            in_block = stripped.startswith("<!-- docgen:graph ") or (
+                in_block and not stripped.startswith(_GRAPH_END)
+            )
+            out.append(line)
+            continue
+        if in_block or "`" not in line:
+            out.append(line)
+            continue
+        out.append(_link_line(line, page, module, scope, graph, depends))
+    depends.discard(module)
+    return "\n".join(out), depends
+
+
+def unlink(text: str) -> str:
+    """``text`` with what :func:`link` added taken back: names unlinked, blocks emptied."""
+    text = _GRAPH_BLOCK.sub(lambda m: graph_mark(m.group("uid")) + "\n", text)
+    return _LINKED.sub(lambda m: m.group(1), text)
+
+
+def _block(uid: str, page: str, blocks: Blocks) -> str:
+    body = blocks(uid, page).strip("\n")
+    if not body:
+        return graph_mark(uid) + "\n"
+    return f"{graph_mark(uid)}\n\n{body}\n\n{_GRAPH_END}\n"
+
+
+def _scope(graph: ProjectGraph, module: str, anchor: str) -> str:
+    """The qualname a section's names are read in: a method's or function's own; for a class,
+    its ``__init__`` (so ``self.x`` means the class's ``x``)."""
+    qualname = _VARIANT.sub("", anchor)
+    target = graph.targets.get(f"{module}.{qualname}")
+    if target is None:
+        return ""
+    return f"{qualname}.__init__" if target.kind == "class" else qualname
+
+
+def _link_line(
+    line: str, page: str, module: str, scope: str, graph: ProjectGraph, depends: set[str]
+) -> str:
+    pieces: list[str] = []
+    last = 0
+    for span in _SPAN.finditer(line):
+        start, end = span.span()
+        body = span.group(2)
+        if span.group(1) != "`" or not _NAME.fullmatch(body):
+            continue
+        if line[start - 1 : start] == "[" and line[end : end + 2] == "](":
+            continue  # already a link
+        target = graph.resolve(module, body, scope)
+        if target is None:
+            continue
+        if target.module == module and (target.qualname == scope or target.kind == "data"):
+            continue  # the section itself, or a name of this module with no section
+        if target.kind == "data" and not target.anchor and target.page == page:
+            continue
+        url = href(target, page)
+        if not url:
+            continue
+        depends.add(target.module)
+        pieces.append(line[last:start])
+        pieces.append(f"[`{body}`]({url})")
+        last = end
+    if not pieces:
+        return line
+    pieces.append(line[last:])
+    return "".join(pieces)
