@@ -18,8 +18,8 @@ if __name__ == "__main__":  # run as a script: make the checkout importable
     sys.path.insert(0, str(ROOT))
 
 from docgen.extract import extract_source  # noqa: E402
-from docgen.model import ExtractResult, Listed, ModuleInfo, PageKind, SourceFile  # noqa: E402
 from docgen.extract.graph import ProjectGraph  # noqa: E402
+from docgen.model import ExtractResult, Listed, ModuleInfo, PageKind, SourceFile  # noqa: E402
 from docgen.render import Renderer  # noqa: E402
 from docgen.render.crosslink import linked  # noqa: E402
 from docgen.render.links import page_symbols  # noqa: E402
@@ -53,7 +53,9 @@ def render_all() -> dict[str, str]:
             written = writer(ExtractResult(file, mod))
             rendered.append(renderer.pages(written, page_path))
         # linked as a run links them, once the project graph is known
-        graph = ProjectGraph(page_symbols(mod, pages) for mod, pages in zip(modules, rendered))
+        graph = ProjectGraph(
+            page_symbols(mod, pages) for mod, pages in zip(modules, rendered, strict=True)
+        )
         for pages_of, name in zip(rendered, MODULES, strict=True):
             pages = {p.kind: linked(p, graph, renderer) for p in pages_of}
             ref, use = pages[PageKind.REFERENCE], pages[PageKind.USAGE]
