@@ -155,7 +155,7 @@ def run(config: Config, *, console: Console) -> RunReport:
         else:
             site.write(page)
     for page in packages:
-        site.write(renderer.with_subtree(page, listed))
+        site.write(renderer.with_subtree(page, listed, graph))
     _refresh_carried(site, renderer, graph, manifest, plan, found, listed)
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
     if config.llms_txt:
@@ -244,7 +244,7 @@ def _refresh_carried(
         )  # fmt: skip
         if entry.module in relink:
             page = linked(dataclasses.replace(page, text=unlink(text)), graph, renderer)
-        site.rewrite(renderer.with_subtree(page, listed) if index else page)
+        site.rewrite(renderer.with_subtree(page, listed, graph) if index else page)
 
 
 def _last_manifest(out_dir: str, console: Console) -> Manifest | None:

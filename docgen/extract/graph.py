@@ -55,6 +55,7 @@ class ProjectGraph:
                 self._attributes[f"{sym.module}.{cls.qualname}"] = cls.attributes
             for scope, name, kind in sym.bindings:
                 self._bindings.setdefault((sym.module, scope, name), kind)
+        self._roots = {name.split(".")[0] for name in self.modules}
         self._callees: dict[str, list[Target]] = {}
         self._callers: dict[str, list[Caller]] = {}
         self._imports: dict[str, list[str]] = {}
@@ -67,7 +68,15 @@ class ProjectGraph:
     def resolve(self, module: str, name: str, scope: str = "") -> Target | None:
         """The documented symbol ``name`` (as written in ``module``, inside the function or
         method ``scope``) stands for, or None."""
-        full = self._full(module, name.removesuffix("()"), scope)
+        name = name.removesuffix("()")
+        full = self._full(module, name, scope)
+        if full is None and name.startswith("."):  # a relative module name, as imports write it
+            level = len(name) - len(name.lstrip("."))
+            sym = self.modules.get(module)
+            base = _absolute(module, sym.is_package, name[level:], level) if sym else None
+            full = self._canonical(base, []) if base else None
+        elif full is None and name.split(".")[0] in self._roots:
+            full = self._canonical(name, [])  # a full dotted name of the project's
         return self.targets.get(full) if full else None
 
     def callees(self, uid: str) -> tuple[Target, ...]:

@@ -29,7 +29,7 @@ _GRAPH_BLOCK = re.compile(
     re.MULTILINE,
 )
 _SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?")
+_NAME = re.compile(r"\.*[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?")
 _LINKED = re.compile(r"\[(`[^`\n]+`)\]\([^)\s]*\)")
 _HEADING_ID = re.compile(r'^#+ <a id="([\w.\-]+)"></a>', re.MULTILINE)
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -73,6 +73,8 @@ def link(
         uid = found.group("uid")
         depends.update(t.module for t in graph.callees(uid))
         depends.update(c.module for c, _, _ in graph.callers(uid))
+        if ":" not in uid:  # a module's block: its imports both ways
+            depends.update(graph.imports(uid) + graph.imported_by(uid))
         return _block(uid, page, blocks)
 
     text = _GRAPH_BLOCK.sub(block, text)

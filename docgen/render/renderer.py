@@ -36,7 +36,7 @@ from docgen.model import (
     Written,
 )
 from docgen.render import budget, quality
-from docgen.render.diagrams import flowchart
+from docgen.render.diagrams import flowchart, module_graph
 from docgen.render.links import graph_mark, href, page_symbols
 from docgen.render.markdown import (
     code_span,
@@ -172,7 +172,9 @@ class Renderer:
         return self._render(LLMS, groups=group_by_package(entries), site_name=site_name,
                             full=full)  # fmt: skip
 
-    def with_subtree(self, page: Page, modules: Sequence[Listed]) -> Page:
+    def with_subtree(
+        self, page: Page, modules: Sequence[Listed], graph: ProjectGraph | None = None
+    ) -> Page:
         """A package's reference ``page`` with the modules under it listed at its end (each
         linked, with its summary and counts; paths relative to the page)."""
         prefix = page.module + "."
@@ -188,7 +190,13 @@ class Renderer:
         ]
         if not members:
             return page
-        section = self._render(SUBTREE, package=page.module, modules=members)
+        chart, cut = "", 0
+        if graph is not None and self.diagrams == "mermaid":
+            names = [page.module, *(m.name for m in members)]
+            imports = {n: graph.imports(n) for n in names}
+            if any(imports.values()):
+                chart, cut = module_graph(names, imports, short=lambda n: n)
+        section = self._render(SUBTREE, package=page.module, modules=members, chart=chart, cut=cut)
         text = page.text.rstrip("\n") + "\n\n" + SUBTREE_MARK + "\n\n" + section
         return dataclasses.replace(page, text=text)
 
@@ -247,6 +255,8 @@ class Renderer:
         """The «Вызывает» / «Вызывается из» block of unit ``uid`` on ``page`` ("" when the
         unit calls no project code and nothing in the project calls it)."""
         module = uid.partition(":")[0]
+        if ":" not in uid:
+            return self._module_links(graph, uid, page)
         callees = [(_shown(t, module), href(t, page)) for t in graph.callees(uid)]
         callers = graph.callers(uid)
         shown = [
@@ -258,6 +268,17 @@ class Renderer:
         macro = self.env.get_template("macros.md.j2").module.call_graph  # type: ignore[attr-defined]
         more = max(0, len(callers) - CALLERS_SHOWN)
         return tidy(str(macro([c for c in callees if c[1]], [c for c in shown if c[1]], more)))
+
+    def _module_links(self, graph: ProjectGraph, module: str, page: str) -> str:
+        def pairs(names: Sequence[str]) -> list[tuple[str, str]]:
+            found = (graph.targets.get(n) for n in names)
+            return [(t.name, href(t, page)) for t in found if t is not None]
+
+        imports, imported_by = pairs(graph.imports(module)), pairs(graph.imported_by(module))
+        if not imports and not imported_by:
+            return ""
+        macro = self.env.get_template("macros.md.j2").module.module_links  # type: ignore[attr-defined]
+        return tidy(str(macro(imports, imported_by)))
 
     def nav_titles(self) -> dict[str, str]:
         """The words the site stage puts in mkdocs.yml: nav sections and the palette toggle."""

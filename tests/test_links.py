@@ -1,0 +1,228 @@
+"""Cross-links, call-graph blocks and diagrams on real pages: what a run links, what it must
+not touch, how partial reruns keep links right, and Mermaid text no code can break."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from docgen.cli import main
+from docgen.extract import extract_source
+from docgen.extract.graph import ProjectGraph
+from docgen.extract.symbols import module_symbols
+from docgen.model import FlowBranch, FlowKind, FlowNode
+from docgen.render import Renderer
+from docgen.render.diagrams import MAX_MODULES, MAX_NODES, flowchart, label, module_graph
+from docgen.render.links import graph_mark, link, unlink
+
+HERE = Path(__file__).parent
+PKG = HERE / "fixtures" / "graphpkg"
+LINK = re.compile(r"\[`([^`]+)`\]\(([^)]*)\)")
+
+
+def one_module_graph(source: str, name: str = "m") -> ProjectGraph:
+    module = extract_source(source, module=name, path=f"{name}.py")
+    return ProjectGraph([module_symbols(module, reference=f"{name}.md", usage=f"u/{name}.md")])
+
+
+GRAPH = one_module_graph("def helper():\n    pass\n\n\ndef main():\n    helper()\n")
+
+
+def no_blocks(uid: str, page: str) -> str:
+    return ""
+
+
+def test_names_in_prose_become_links_and_code_stays_code() -> None:
+    text = (
+        '### <a id="main"></a>`main`\n\n'
+        "Calls `helper` and `helper()`, not `print` nor `x = helper()`.\n\n"
+        "```python\nhelper()  # `helper`\n```\n\n"
+        "## `helper` in a heading\n\n"
+        "Already [`helper`](elsewhere.md) and escaped \\[`helper`\\](evil.md).\n"
+    )
+    out, depends = link(text, page="m.md", module="m", graph=GRAPH, blocks=no_blocks)
+    assert "Calls [`helper`](#helper) and [`helper()`](#helper)" in out
+    assert "`print`" in out and "`x = helper()`" in out  # not names of the project / not names
+    assert "```python\nhelper()  # `helper`\n```" in out  # fenced code untouched
+    assert "## `helper` in a heading" in out
+    assert "[`helper`](elsewhere.md)" in out  # links already there stay as they are
+    # a model's text reaches the page escaped: "\[" can never become a link of its choosing
+    assert "\\[[`helper`](#helper)\\](evil.md)" in out
+    assert depends == set()  # all on its own page
+    assert unlink(out) == text.replace("[`helper`](elsewhere.md)", "`helper`")
+
+
+def test_a_section_does_not_link_to_itself() -> None:
+    text = '### <a id="helper"></a>`helper`\n\nThe `helper` is called by `main`.\n'
+    out, _ = link(text, page="m.md", module="m", graph=GRAPH, blocks=no_blocks)
+    assert "The `helper` is called by [`main`](#main)." in out
+
+
+def test_call_graph_blocks_are_filled_and_taken_back() -> None:
+    renderer = Renderer()
+    text = f"intro\n\n{graph_mark('m:helper')}\n\nafter\n"
+    out, _ = link(text, page="m.md", module="m", graph=GRAPH,
+                  blocks=lambda uid, page: renderer.call_graph(GRAPH, uid, page))  # fmt: skip
+    assert "**Вызывается из**:\n\n- [`main`](#main): `helper()`" in out
+    assert unlink(out) == text
+    again, _ = link(unlink(out), page="m.md", module="m", graph=GRAPH,
+                    blocks=lambda uid, page: renderer.call_graph(GRAPH, uid, page))  # fmt: skip
+    assert again == out  # linking is a round trip
+
+
+def test_many_callers_are_cut_with_a_count() -> None:
+    callers = "".join(f"def c{i}():\n    helper()\n\n\n" for i in range(30))
+    graph = one_module_graph("def helper():\n    pass\n\n\n" + callers)
+    block = Renderer().call_graph(graph, "m:helper", "m.md")
+    assert block.count("\n- [`c") == 20
+    assert "и ещё 10 вызовов" in block
+
+
+# ------------------------------------------------------------------------------------ diagrams
+
+NASTY = [
+    'say("a --> b | c; d")',
+    "x = {'k': [1, 2]} # comment",
+    "<script>alert(1)</script> & `tick`",
+    "Привет, мир — ещё «кавычки» и \\ обратная черта",
+    "y = " + "very_long_name + " * 30,
+    "end",
+    "a[0](b){c}",
+]
+_NODE = re.compile(r'^    n\d+(\[|\{|\(\[|\{\{|\[/)"[^"]*"(\]|\}|\]\)|\}\}|/\])$')
+_EDGE = re.compile(r'^    n\d+ -->(\|"[^"]*"\|)? n\d+$')
+
+
+def _tree(labels: list[str]) -> tuple[FlowNode, ...]:
+    body = tuple(FlowNode(FlowKind.STATEMENT, text, i) for i, text in enumerate(labels))
+    branches = (FlowBranch(labels[0], body, "if"), FlowBranch("", body[:1], "else"))
+    loop = FlowNode(FlowKind.FOR, labels[1], 1, (FlowBranch("", body, "body"),), is_async=True)
+    stop = FlowNode(FlowKind.RETURN, labels[2], 9)
+    return (FlowNode(FlowKind.IF, labels[0], 1, branches), loop, stop)
+
+
+def t(key: str, **kw: object) -> str:
+    return Renderer().catalog.t(key, **kw)
+
+
+def test_every_flowchart_line_is_a_node_or_an_edge_whatever_the_code_says() -> None:
+    chart = flowchart(_tree(NASTY), t)
+    lines = chart.splitlines()
+    assert lines[0] == "flowchart TD"
+    for line in lines[1:]:
+        assert _NODE.match(line) or _EDGE.match(line), line
+    for quoted in re.findall(r'"([^"]*)"', chart):
+        bare = re.sub(r"#\w+;", "", quoted)  # every syntax character is an entity
+        assert not re.search(r"[;<>|`\\{}#]", bare), quoted
+    assert "async for" in chart and "#lt;script#gt;" in chart and "Привет" in chart
+
+
+def test_a_long_body_is_cut_to_a_readable_chart() -> None:
+    body = tuple(FlowNode(FlowKind.STATEMENT, f"step_{i}()", i) for i in range(200))
+    chart = flowchart(body, t)
+    assert chart.count("\n    n") - chart.count(" --> ") <= MAX_NODES + 2
+    assert "… ещё шагов:" in chart
+
+
+def test_module_graph_keeps_the_most_connected() -> None:
+    names = [f"pkg.m{i}" for i in range(60)]
+    imports = {n: ["pkg.m0"] for n in names[1:50]}
+    chart, cut = module_graph(names, imports, short=lambda n: n)
+    assert cut == 60 - MAX_MODULES
+    assert '"pkg.m0"' in chart and '"pkg.m59"' not in chart
+
+
+def test_label_escapes_and_cuts() -> None:
+    assert label('a"b') == '"a#quot;b"'
+    assert len(label("x" * 500)) < 70
+
+
+# --------------------------------------------------------------------------- runs and reruns
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(PKG, tmp_path / "graphpkg")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def page(project: Path, name: str) -> str:
+    return (project / "docs" / "reference" / "graphpkg" / name).read_text(encoding="utf-8")
+
+
+def strict_build(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_a_run_links_across_modules_and_the_strict_build_passes(project: Path) -> None:
+    assert main(["graphpkg", "-q"]) == 0
+    util = page(project, "util.md")
+    assert (
+        "- [`graphpkg.service.place_order`](service.md#place_order): `return notify(order)`" in util
+    )
+    service = page(project, "service.md")
+    assert "[`graphpkg.util.Notifier.send`](util.md#Notifier.send)" in service
+    assert "[заметка об использовании](../../usage/graphpkg/service.md)" in service
+    assert "```mermaid\nflowchart TD" in service
+    assert "```mermaid\nflowchart LR" in page(project, "index.md")  # the package's modules
+    built = strict_build(project)
+    assert built.returncode == 0, built.stderr
+
+
+def test_a_partial_rerun_relinks_only_the_pages_the_change_reaches(project: Path) -> None:
+    assert main(["graphpkg", "-q"]) == 0
+    before = {p: p.stat().st_mtime_ns for p in (project / "docs").rglob("*.md")}
+    cli = project / "graphpkg" / "cli.py"
+    cli.write_text(cli.read_text().replace("    return 0\n", "    graphpkg.util.log('x')\n"
+                                           "    return 0\n"), encoding="utf-8")  # fmt: skip
+    assert main(["graphpkg", "-q"]) == 0
+    util = page(project, "util.md")
+    assert "[`graphpkg.cli.main`](cli.md#main): `graphpkg.util.log('x')`" in util  # new caller
+    changed = {p.name for p, t in before.items() if p.stat().st_mtime_ns != t}
+    assert "models.md" not in changed  # nothing of models changed: not rewritten
+    assert {"cli.md", "util.md"} <= changed
+    # the function goes away: every page that linked it drops the link, the build stays strict
+    util_py = project / "graphpkg" / "util.py"
+    util_py.write_text(util_py.read_text().replace("def log(", "def _log_gone("), "utf-8")
+    assert main(["graphpkg", "-q"]) == 0
+    assert "util.md#log" not in page(project, "service.md")
+    built = strict_build(project)
+    assert built.returncode == 0, built.stderr
+
+
+def test_a_rerun_with_no_change_reads_and_writes_nothing(project: Path) -> None:
+    assert main(["graphpkg", "-q"]) == 0
+    before = {p: p.stat().st_mtime_ns for p in (project / "docs").rglob("*")}
+    assert main(["graphpkg", "-q", "--format", "json"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in (project / "docs").rglob("*")} == before
+
+
+def test_text_diagrams_and_a_bundled_mermaid_script(project: Path) -> None:
+    script = project / "mermaid.min.js"
+    script.write_text("window.mermaid = {};\n", encoding="utf-8")
+    assert main(["graphpkg", "-q", "--diagrams", "text", "--mermaid-js", str(script)]) == 0
+    service = page(project, "service.md")
+    assert "```mermaid" not in service and "├─ " in service
+    yml = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "javascripts/mermaid.min.js" in yml.split("extra_javascript:")[1].split("\n")[1]
+    assert (project / "docs" / "javascripts" / "mermaid.min.js").read_text() == script.read_text()
+
+
+def test_an_existing_mkdocs_yml_without_mermaid_fences_gets_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "mkdocs.yml").write_text(
+        "site_name: Mine\nmarkdown_extensions:\n  - pymdownx.superfences\n", encoding="utf-8"
+    )
+    assert main(["graphpkg"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("no mermaid custom fence") == 1
