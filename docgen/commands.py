@@ -26,7 +26,7 @@ from docgen.store.plan import check
 from docgen.ui import quality
 from docgen.ui.console import Console
 from docgen.ui.report import EXIT_ERROR, EXIT_OK
-from docgen.write.context import contexts, doc_key
+from docgen.write.context import contexts, doc_key, project_graph
 
 __all__ = ["run_build", "run_check", "run_estimate"]
 
@@ -172,11 +172,15 @@ def project_units(
         timeout=config.parse_timeout,
         memory=config.parse_memory * 1024**2,
     )
+    modules = []
     for item in extracted:
         if item.module is not None:
-            units += contexts(item.module, lang=config.lang)
+            modules.append(item.module)
         elif item.problem is not None:
             console.warn(item.problem)
+    graph = project_graph(modules)  # the prompts a live run of the whole project would send
+    for module in modules:
+        units += contexts(module, lang=config.lang, graph=graph)
     return units
 
 

@@ -11,6 +11,7 @@ for all their units concurrently.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ from docgen.model import (
     Written,
 )
 from docgen.render import Renderer, RenderTask
-from docgen.render.crosslink import Held, SymbolStore, affected, linked
+from docgen.render.crosslink import Held, SymbolStore, affected, link_all, linked
 from docgen.render.links import page_symbols, unlink
 from docgen.resources import templates_dir
 from docgen.site import (
@@ -111,7 +112,7 @@ def run(config: Config, *, console: Console) -> RunReport:
     with quiet_gc(), Cache(config.cache_dir) as cache:
         store = SymbolStore(cache, fingerprint_=plan.fingerprint, page_budget=config.page_budget)
         carried_symbols, plan = _carried_symbols(store, manifest, plan, found)
-        writer = make_writer(config, cache=cache, progress=console)
+        writer = make_writer(config, cache=cache, progress=console, known=carried_symbols)
         then = None
         if writer.in_worker is not None:
             render = RenderTask(
@@ -145,15 +146,21 @@ def run(config: Config, *, console: Console) -> RunReport:
             return tally.report(config, found, plan, started, interrupted=True)
         store.put((tally.hashes[m], sym) for m, sym in held.symbols.items())
 
+    clock = time.perf_counter()
     graph = ProjectGraph([*carried_symbols.values(), *held.symbols.values()])
+    for module, reason in graph.problems:
+        console.warn(f"{module}: {reason}")
+    console.debug(f"project graph of {len(graph.modules)} modules in "
+                  f"{time.perf_counter() - clock:.1f} s")  # fmt: skip
+    clock, count = time.perf_counter(), len(held)
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
     packages: list[Page] = []
-    for page in held:
-        page = linked(page, graph, renderer)
+    for page in link_all(held, graph, renderer, jobs=config.jobs or os.cpu_count() or 1):
         if _is_package_index(page):
             packages.append(page)  # written at the end, with its subtree listed
         else:
             site.write(page)
+    console.debug(f"{count} pages linked and written in {time.perf_counter() - clock:.1f} s")
     for page in packages:
         site.write(renderer.with_subtree(page, listed, graph))
     _refresh_carried(site, renderer, graph, manifest, plan, found, listed)

@@ -142,3 +142,10 @@ def test_relative_imports_from_a_package_and_a_module() -> None:
     assert _absolute("pkg.sub.mod", False, "x", 1) == "pkg.sub.x"
     assert _absolute("pkg.sub.mod", False, "", 2) == "pkg"
     assert _absolute("pkg.mod", False, "x", 3) is None  # above the top: broken code
+
+
+def test_the_graph_does_not_depend_on_the_order_records_come_in(graph: ProjectGraph) -> None:
+    shuffled = ProjectGraph(reversed(list(graph.modules.values())))
+    for uid in ("graphpkg.util:log", "graphpkg.service:place_order", "graphpkg.models:Record.save"):
+        assert shuffled.callers(uid) == graph.callers(uid)
+    assert shuffled.imported_by("graphpkg.models") == graph.imported_by("graphpkg.models")

@@ -3,6 +3,7 @@ not touch, how partial reruns keep links right, and Mermaid text no code can bre
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from docgen.extract.graph import ProjectGraph
 from docgen.extract.symbols import module_symbols
 from docgen.model import FlowBranch, FlowKind, FlowNode
 from docgen.render import Renderer
+from docgen.render.crosslink import call_graph
 from docgen.render.diagrams import MAX_MODULES, MAX_NODES, flowchart, label, module_graph
 from docgen.render.links import graph_mark, link, unlink
 
@@ -67,18 +69,18 @@ def test_call_graph_blocks_are_filled_and_taken_back() -> None:
     renderer = Renderer()
     text = f"intro\n\n{graph_mark('m:helper')}\n\nafter\n"
     out, _ = link(text, page="m.md", module="m", graph=GRAPH,
-                  blocks=lambda uid, page: renderer.call_graph(GRAPH, uid, page))  # fmt: skip
+                  blocks=lambda uid, page: call_graph(renderer, GRAPH, uid, page))  # fmt: skip
     assert "**Вызывается из**:\n\n- [`main`](#main): `helper()`" in out
     assert unlink(out) == text
     again, _ = link(unlink(out), page="m.md", module="m", graph=GRAPH,
-                    blocks=lambda uid, page: renderer.call_graph(GRAPH, uid, page))  # fmt: skip
+                    blocks=lambda uid, page: call_graph(renderer, GRAPH, uid, page))  # fmt: skip
     assert again == out  # linking is a round trip
 
 
 def test_many_callers_are_cut_with_a_count() -> None:
     callers = "".join(f"def c{i}():\n    helper()\n\n\n" for i in range(30))
     graph = one_module_graph("def helper():\n    pass\n\n\n" + callers)
-    block = Renderer().call_graph(graph, "m:helper", "m.md")
+    block = call_graph(Renderer(), graph, "m:helper", "m.md")
     assert block.count("\n- [`c") == 20
     assert "и ещё 10 вызовов" in block
 
@@ -124,8 +126,9 @@ def test_every_flowchart_line_is_a_node_or_an_edge_whatever_the_code_says() -> N
 
 def test_a_long_body_is_cut_to_a_readable_chart() -> None:
     body = tuple(FlowNode(FlowKind.STATEMENT, f"step_{i}()", i) for i in range(200))
-    chart = flowchart(body, t)
-    assert chart.count("\n    n") - chart.count(" --> ") <= MAX_NODES + 2
+    loop = FlowNode(FlowKind.FOR, "x in xs", 1, (FlowBranch("", body, "body"),))
+    chart = flowchart((loop,), t)
+    assert len(re.findall(r"^    n\d+[\[{(]", chart, re.MULTILINE)) <= MAX_NODES + 2
     assert "… ещё шагов:" in chart
 
 
@@ -135,6 +138,11 @@ def test_module_graph_keeps_the_most_connected() -> None:
     chart, cut = module_graph(names, imports, short=lambda n: n)
     assert cut == 60 - MAX_MODULES
     assert '"pkg.m0"' in chart and '"pkg.m59"' not in chart
+
+
+def test_a_straight_body_gets_no_chart() -> None:
+    body = tuple(FlowNode(FlowKind.STATEMENT, f"step_{i}()", i) for i in range(3))
+    assert flowchart(body, t) == ""
 
 
 def test_label_escapes_and_cuts() -> None:
@@ -172,7 +180,8 @@ def test_a_run_links_across_modules_and_the_strict_build_passes(project: Path) -
     service = page(project, "service.md")
     assert "[`graphpkg.util.Notifier.send`](util.md#Notifier.send)" in service
     assert "[заметка об использовании](../../usage/graphpkg/service.md)" in service
-    assert "```mermaid\nflowchart TD" in service
+    assert "```mermaid" not in service  # straight lines of statements: the steps say it all
+    assert "```mermaid\nflowchart TD" in page(project, "models.md")  # validate's if
     assert "```mermaid\nflowchart LR" in page(project, "index.md")  # the package's modules
     built = strict_build(project)
     assert built.returncode == 0, built.stderr
@@ -226,3 +235,20 @@ def test_an_existing_mkdocs_yml_without_mermaid_fences_gets_one_line(
     assert main(["graphpkg"]) == 0
     err = capsys.readouterr().err
     assert err.count("no mermaid custom fence") == 1
+
+
+def test_forked_linkers_write_the_same_pages(project: Path, monkeypatch) -> None:
+    import docgen.render.crosslink as crosslink
+
+    assert main(["graphpkg", "-q", "--jobs", "2"]) == 0
+    serial = {p.name: p.read_bytes() for p in (project / "docs").rglob("*.md")}
+    monkeypatch.setattr(crosslink, "PARALLEL_FROM", 1)
+    here, real = os.getpid(), crosslink.linked
+
+    def in_a_child(*args):
+        assert os.getpid() != here, "linked in the main process"
+        return real(*args)
+
+    monkeypatch.setattr(crosslink, "linked", in_a_child)
+    assert main(["graphpkg", "-q", "--jobs", "2", "--force"]) == 0
+    assert {p.name: p.read_bytes() for p in (project / "docs").rglob("*.md")} == serial

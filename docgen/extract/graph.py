@@ -34,7 +34,11 @@ class ProjectGraph:
     imports (:meth:`imports`, :meth:`imported_by`) of one project."""
 
     def __init__(self, modules: Iterable[ModuleSymbols]) -> None:
-        self.modules: dict[str, ModuleSymbols] = {m.module: m for m in modules}
+        # in name order, so callers and importers come in the same order whatever the input's
+        # (a partial run adds carried records to the redone ones; prompts must not change)
+        self.modules: dict[str, ModuleSymbols] = {
+            m.module: m for m in sorted(modules, key=lambda m: m.module)
+        }
         self.targets: dict[str, Target] = {}
         self._bases: dict[str, tuple[str, ...]] = {}  # class full name -> bases as written
         self._bindings: dict[tuple[str, str, str], str] = {}
@@ -56,6 +60,8 @@ class ProjectGraph:
             for scope, name, kind in sym.bindings:
                 self._bindings.setdefault((sym.module, scope, name), kind)
         self._roots = {name.split(".")[0] for name in self.modules}
+        self.problems: list[tuple[str, str]] = []  # (module, reason): edges left out
+        self._memo: dict[tuple[str, str, str], Target | None] = {}  # pages repeat their names
         self._callees: dict[str, list[Target]] = {}
         self._callers: dict[str, list[Caller]] = {}
         self._imports: dict[str, list[str]] = {}
@@ -68,7 +74,20 @@ class ProjectGraph:
     def resolve(self, module: str, name: str, scope: str = "") -> Target | None:
         """The documented symbol ``name`` (as written in ``module``, inside the function or
         method ``scope``) stands for, or None."""
-        name = name.removesuffix("()")
+        head = name.split(".", 1)[0]
+        if head not in ("self", "cls", "super()") and (module, scope, head) not in self._bindings:
+            scope = ""  # the scope only matters for its own names
+        key = (module, name, scope)
+        if key in self._memo:
+            return self._memo[key]
+        try:
+            found = self._resolve(module, name.removesuffix("()"), scope)
+        except RecursionError:  # code odd enough to outrun the bounds: no link, no crash
+            found = None
+        self._memo[key] = found
+        return found
+
+    def _resolve(self, module: str, name: str, scope: str) -> Target | None:
         full = self._full(module, name, scope)
         if full is None and name.startswith("."):  # a relative module name, as imports write it
             level = len(name) - len(name.lstrip("."))
@@ -106,27 +125,33 @@ class ProjectGraph:
 
     def _build(self) -> None:
         for sym in self.modules.values():
-            kinds = {d.qualname: d.kind for d in sym.definitions}
-            for call in sym.calls:
-                caller_uid = f"{sym.module}:{call.caller}" if call.caller else sym.module
-                scope = call.caller.partition("#")[0]
-                callee = self._callee(sym.module, call.name, scope, kinds)
-                if callee is None or callee.uid == caller_uid.partition("#")[0]:
-                    continue
-                self._called_modules.setdefault(sym.module, set()).add(callee.module)
-                mine = self._callees.setdefault(caller_uid, [])
-                if callee not in mine:
-                    mine.append(callee)
-                caller = self.targets.get(f"{sym.module}.{scope}" if scope else "")
-                caller = caller or self.targets[sym.module]
-                self._callers.setdefault(callee.uid, []).append((caller, call.line, call.code))
-            seen: list[str] = []
-            for imp in sym.imports:
-                target = self._imported_module(sym, imp)
-                if target and target != sym.module and target not in seen:
-                    seen.append(target)
-                    self._imported_by.setdefault(target, []).append(sym.module)
-            self._imports[sym.module] = seen
+            try:
+                self._add(sym)
+            except (RecursionError, ValueError, KeyError, TypeError) as exc:  # one module's
+                self.problems.append((sym.module, f"call graph left out: {exc!r}"[:200]))
+
+    def _add(self, sym: ModuleSymbols) -> None:
+        kinds = {d.qualname: d.kind for d in sym.definitions}
+        for call in sym.calls:
+            caller_uid = f"{sym.module}:{call.caller}" if call.caller else sym.module
+            scope = call.caller.partition("#")[0]
+            callee = self._callee(sym.module, call.name, scope, kinds)
+            if callee is None or callee.uid == caller_uid.partition("#")[0]:
+                continue
+            self._called_modules.setdefault(sym.module, set()).add(callee.module)
+            mine = self._callees.setdefault(caller_uid, [])
+            if callee not in mine:
+                mine.append(callee)
+            caller = self.targets.get(f"{sym.module}.{scope}" if scope else "")
+            caller = caller or self.targets[sym.module]
+            self._callers.setdefault(callee.uid, []).append((caller, call.line, call.code))
+        seen: list[str] = []
+        for imp in sym.imports:
+            target = self._imported_module(sym, imp)
+            if target and target != sym.module and target not in seen:
+                seen.append(target)
+                self._imported_by.setdefault(target, []).append(sym.module)
+        self._imports[sym.module] = seen
 
     def _callee(self, module: str, name: str, scope: str, kinds: dict[str, str]) -> Target | None:
         if scope and kinds.get(scope) != "method" and name.startswith(("self.", "cls.")):
@@ -191,7 +216,7 @@ class ProjectGraph:
                 names[d.qualname] = f"{module}.{d.qualname}"
         return names
 
-    def _full(self, module: str, name: str, scope: str) -> str | None:
+    def _full(self, module: str, name: str, scope: str, typed_ok: bool = True) -> str | None:
         parts = name.split(".")
         if not all(p.isidentifier() for p in parts[1:]):
             return None
@@ -213,7 +238,7 @@ class ProjectGraph:
             return None
         if not head.isidentifier():
             return None
-        typed = self._bindings.get((module, scope, head))
+        typed = self._bindings.get((module, scope, head)) if typed_ok else None
         if not scope and not (typed and rest):
             typed = None  # module-level names are the namespace itself
         if typed is not None:  # a local name: what the code says it holds, or nothing
@@ -228,7 +253,7 @@ class ProjectGraph:
     def _instance_of(self, module: str, written: str) -> str | None:
         """The class a value of ``written`` (a class, or a function annotated to return one)
         is an instance of."""
-        full = self._full(module, written, "")
+        full = self._full(module, written, "", typed_ok=False)  # a class, not another local
         target = self.targets.get(full) if full else None
         if target is None:
             return None
@@ -236,7 +261,7 @@ class ProjectGraph:
             return full
         returns = self._returns.get(full, "")
         if target.kind == "function" and returns:
-            found = self._full(target.module, returns, "")
+            found = self._full(target.module, returns, "", typed_ok=False)
             if found and self.targets.get(found, _NONE).kind == "class":
                 return found
         return None

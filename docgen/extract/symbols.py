@@ -25,7 +25,7 @@ from docgen.model import (
     ModuleSymbols,
 )
 
-__all__ = ["first_sentence", "module_symbols"]
+__all__ = ["first_sentence", "init_attributes", "module_symbols"]
 
 CODE_WIDTH = 120  # a calling line longer than this is cut (with "…")
 
@@ -118,13 +118,18 @@ def module_symbols(
 
 def _bases(cls: ClassInfo) -> ClassBases:
     bases = tuple(b for b in cls.bases if "=" not in b and not b.startswith("*"))
+    return ClassBases(cls.qualname, bases, init_attributes(cls))
+
+
+def init_attributes(cls: ClassInfo) -> tuple[str, ...]:
+    """The names ``__init__`` assigns on ``self``, in order, each once."""
     attributes: list[str] = []
     for method in cls.methods:
         if method.name == "__init__":
             for name, _ in _SELF_ATTR.findall(method.source):
                 if name not in attributes:
                     attributes.append(name)
-    return ClassBases(cls.qualname, bases, tuple(attributes))
+    return tuple(attributes)
 
 
 def _bindings(fn: FunctionInfo) -> Iterator[tuple[str, str, str]]:

@@ -35,8 +35,17 @@ class UnitContext:
     module: ModuleInfo
     lang: str = "ru"
     module_overview: str = ""  # the module's own docstring
-    callees: tuple[str, ...] = ()  # signatures of the project functions this unit calls
-    callers: tuple[str, ...] = ()  # qualified names of the project units calling it
+    # the project functions, methods and classes this unit calls, from any module: signature,
+    # then " — " and the first sentence of the docstring when there is one
+    callees: tuple[str, ...] = ()
+    callers: tuple[str, ...] = ()  # the project units calling it: "pkg.mod.f: the call's line"
+    imports: tuple[str, ...] = ()  # the module's import statements
+    owner: str = ""  # a method's class: header, docstring sentence, attributes __init__ sets
+    related: tuple[str, ...] = ()  # a module: "imports pkg.a", "imported by pkg.b"
+    # one-sentence purposes the model wrote earlier in this run for the callees (callee-first
+    # order). Advisory and not part of the cache key: a callee's rewording must not re-document
+    # its callers (see the README, "What a change costs")
+    written_callees: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

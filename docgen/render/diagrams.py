@@ -152,8 +152,9 @@ class _Chart:
 
 
 def flowchart(nodes: Sequence[FlowNode], t: Words) -> str:
-    """The Mermaid flowchart of a body's control-flow tree ("" for an empty body)."""
-    if not nodes:
+    """The Mermaid flowchart of a body's control-flow tree: "" for a body without a branch, a
+    loop or a block (a straight line of statements says nothing the steps do not)."""
+    if not any(node.branches for node in nodes):
         return ""
     chart = _Chart(t)
     start = chart.node(t("flow.start"), "end")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from docgen.extract.graph import ProjectGraph
 from docgen.extract.symbols import module_symbols
@@ -57,8 +58,13 @@ def href(target: Target, page: str) -> str:
     """The relative link from ``page`` to where ``target`` is documented."""
     if target.page == page:
         return f"#{target.anchor}" if target.anchor else ""
-    path = posixpath.relpath(target.page, posixpath.dirname(page) or ".")
+    path = _relative(target.page, page)
     return f"{path}#{target.anchor}" if target.anchor else path
+
+
+@lru_cache(maxsize=65536)
+def _relative(path: str, page: str) -> str:
+    return posixpath.relpath(path, posixpath.dirname(page) or ".")
 
 
 def link(

@@ -37,7 +37,7 @@ from docgen.model import (
 )
 from docgen.render import budget, quality
 from docgen.render.diagrams import flowchart, module_graph
-from docgen.render.links import graph_mark, href, page_symbols
+from docgen.render.links import graph_mark, page_symbols
 from docgen.render.markdown import (
     code_span,
     escape_prose,
@@ -60,7 +60,6 @@ HOME = "home.md.j2"
 QUALITY = "quality.md.j2"
 LLMS = "llms.txt.j2"
 SUBTREE = "subtree.md.j2"
-CALLERS_SHOWN = 20  # a function called from more places lists these and counts the rest
 SUBTREE_MARK = "<!-- docgen: the modules of this package -->"  # where the listing starts
 
 
@@ -251,35 +250,6 @@ class Renderer:
             for kind, text in texts.items()
         )
 
-    def call_graph(self, graph: ProjectGraph, uid: str, page: str) -> str:
-        """The «Вызывает» / «Вызывается из» block of unit ``uid`` on ``page`` ("" when the
-        unit calls no project code and nothing in the project calls it)."""
-        module = uid.partition(":")[0]
-        if ":" not in uid:
-            return self._module_links(graph, uid, page)
-        callees = [(_shown(t, module), href(t, page)) for t in graph.callees(uid)]
-        callers = graph.callers(uid)
-        shown = [
-            (_shown(c, module) if c.qualname else c.module, href(c, page), code)
-            for c, _, code in callers[:CALLERS_SHOWN]
-        ]
-        if not callees and not shown:
-            return ""
-        macro = self.env.get_template("macros.md.j2").module.call_graph  # type: ignore[attr-defined]
-        more = max(0, len(callers) - CALLERS_SHOWN)
-        return tidy(str(macro([c for c in callees if c[1]], [c for c in shown if c[1]], more)))
-
-    def _module_links(self, graph: ProjectGraph, module: str, page: str) -> str:
-        def pairs(names: Sequence[str]) -> list[tuple[str, str]]:
-            found = (graph.targets.get(n) for n in names)
-            return [(t.name, href(t, page)) for t in found if t is not None]
-
-        imports, imported_by = pairs(graph.imports(module)), pairs(graph.imported_by(module))
-        if not imports and not imported_by:
-            return ""
-        macro = self.env.get_template("macros.md.j2").module.module_links  # type: ignore[attr-defined]
-        return tidy(str(macro(imports, imported_by)))
-
     def nav_titles(self) -> dict[str, str]:
         """The words the site stage puts in mkdocs.yml: nav sections and the palette toggle."""
         keys = ("name", "home", "quality", "reference", "usage", "palette_dark", "palette_light")
@@ -361,11 +331,6 @@ def class_header(cls: ClassInfo) -> str:
     lines = [f"@{d}" for d in cls.decorators]
     lines.append(f"class {cls.name}{cls.type_params or ''}{bases}:")
     return "\n".join(lines)
-
-
-def _shown(target, module: str) -> str:
-    """How a call-graph entry names a unit: its qualname in its own module, else in full."""
-    return target.qualname if target.module == module else target.name
 
 
 def function_anchors(module: ModuleInfo) -> dict[str, str]:

@@ -75,6 +75,11 @@ class Console:
         if self.verbosity >= 0:
             self._line(msg)
 
+    def debug(self, msg: str) -> None:
+        """A detail for ``-v``: what a stage took."""
+        if self.verbosity > 0:
+            self._line(msg, "dim")
+
     def warn(self, problem_or_msg: Problem | str) -> None:
         self._line(str(problem_or_msg), "yellow")
 

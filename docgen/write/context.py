@@ -1,25 +1,49 @@
 """What a writer is told about a unit beyond its own source, and the cache key that covers it.
 
-Today the context is the module's own docstring and the signatures of the functions and methods
-of the same module that the unit calls. The coming project-wide call graph plugs in here
-(callers, callees in other modules, callee-first order) without touching the writers: they only
-see :class:`~docgen.model.UnitContext`.
+With the project graph (:class:`~docgen.extract.graph.ProjectGraph`) a unit's context holds the
+module's imports; for a method, its class's header, docstring sentence and the attributes
+``__init__`` sets; the project functions it calls, from any module (signature and docstring
+sentence); the units calling it, with the calling line; for a module, the project modules it
+imports and the ones importing it. Without a graph (the offline writer, which needs none):
+the signatures of the same-module functions it calls.
 
-The context deliberately holds nothing a model wrote: a unit's cache key (:func:`doc_key`)
-covers its context, so re-documenting one unit must never change the context of another.
+The key (:func:`doc_key`) covers every field but ``written_callees``: everything in it comes
+from the code. So editing a function's body re-documents that function only; editing a line
+that calls a project function also re-documents that callee (its prompt shows the line); a
+signature or docstring edit re-documents the callers that show it. Nothing a model wrote
+enters a key, so re-documenting one unit never changes another's key.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from docgen.extract.graph import ProjectGraph
 from docgen.extract.outline import outline
+from docgen.extract.symbols import first_sentence, init_attributes, module_symbols
 from docgen.markup import signature
-from docgen.model import ClassInfo, FunctionInfo, ModuleInfo, Unit, UnitContext
+from docgen.model import (
+    ClassInfo,
+    FunctionInfo,
+    Import,
+    ModuleInfo,
+    ModuleSymbols,
+    Target,
+    Unit,
+    UnitContext,
+)
 from docgen.store.keys import canonical, sha256_text
 
-__all__ = ["context_hash", "contexts", "doc_key", "unit_hash", "units_of"]
+__all__ = [
+    "callee_first",
+    "context_hash",
+    "contexts",
+    "doc_key",
+    "project_graph",
+    "unit_hash",
+    "units_of",
+]
 
 KEY_FORMAT = 1  # bump when doc_key / unit_hash / context_hash change meaning
 
@@ -51,8 +75,13 @@ def _callees(unit: Unit, index: dict[str, FunctionInfo]) -> tuple[str, ...]:
     return tuple(found.values())
 
 
-def contexts(module: ModuleInfo, *, lang: str) -> Iterator[tuple[Unit, UnitContext]]:
-    """Each unit of ``module`` with its context."""
+def contexts(
+    module: ModuleInfo, *, lang: str, graph: ProjectGraph | None = None
+) -> Iterator[tuple[Unit, UnitContext]]:
+    """Each unit of ``module`` with its context (richer with the project ``graph``)."""
+    if graph is not None and module.name in graph.modules:
+        yield from _graph_contexts(module, lang, graph)
+        return
     index: dict[str, FunctionInfo] = {}
     for function in module.all_functions():
         index.setdefault(function.qualname, function)
@@ -67,6 +96,104 @@ def contexts(module: ModuleInfo, *, lang: str) -> Iterator[tuple[Unit, UnitConte
             module=module, lang=lang, module_overview=overview, callees=_callees(unit, index)
         )
         yield unit, context
+
+
+CALLERS_SHOWN = 12  # callers a prompt lists (the key covers exactly these)
+
+
+def project_graph(
+    modules: Iterable[ModuleInfo], known: Mapping[str, ModuleSymbols] | None = None
+) -> ProjectGraph:
+    """The graph of ``modules`` and the ``known`` records of the project's other modules (the
+    ones a partial run carries), for writing contexts."""
+    mine = {m.name: module_symbols(m, reference="", usage="") for m in modules}
+    others = [sym for name, sym in (known or {}).items() if name not in mine]
+    return ProjectGraph([*others, *mine.values()])
+
+
+def callee_first(uids: Sequence[str], callees: Callable[[str], Iterable[str]]) -> dict:
+    """For each of ``uids``, the ones among them it should wait for: its callees, in an order
+    where every unit comes after what it calls. A call cycle is broken deterministically:
+    walking ``uids`` sorted, depth first, an edge back to a unit still being walked is dropped.
+    """
+    wanted = set(uids)
+    waits: dict[str, tuple[str, ...]] = {}
+    state: dict[str, int] = {}  # 1: being walked, 2: done
+    for root in sorted(wanted):
+        if state.get(root):
+            continue
+        stack = [(root, iter(sorted(set(callees(root)) & wanted)))]
+        state[root] = 1
+        kept: dict[str, list[str]] = {root: []}
+        while stack:
+            uid, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                stack.pop()
+                state[uid] = 2
+                waits[uid] = tuple(kept.pop(uid))
+                continue
+            if state.get(nxt) == 1:
+                continue  # a cycle: this edge goes
+            kept[uid].append(nxt)
+            if not state.get(nxt):
+                state[nxt] = 1
+                kept[nxt] = []
+                stack.append((nxt, iter(sorted(set(callees(nxt)) & wanted))))
+    return waits
+
+
+def _graph_contexts(
+    module: ModuleInfo, lang: str, graph: ProjectGraph
+) -> Iterator[tuple[Unit, UnitContext]]:
+    overview = module.docstring or ""
+    imports = tuple(_import_text(i) for i in module.imports)
+    owners = {cls.qualname: _owner(cls) for cls in module.all_classes()}
+    for unit in units_of(module):
+        uid = unit.uid
+        callees = tuple(_described(graph, t) for t in graph.callees(uid))
+        callers = tuple(f"{c.name}: {code}" for c, _, code in graph.callers(uid)[:CALLERS_SHOWN])
+        owner, related = "", ()
+        if isinstance(unit, FunctionInfo) and unit.kind == "method":
+            owner = owners.get(unit.qualname.rpartition(".")[0], "")
+        if isinstance(unit, ModuleInfo):
+            related = (*(f"imports {m}" for m in graph.imports(uid)),
+                       *(f"imported by {m}" for m in graph.imported_by(uid)))  # fmt: skip
+        yield unit, UnitContext(
+            module=module, lang=lang, module_overview=overview, callees=callees,
+            callers=callers, imports=imports, owner=owner, related=related,
+        )  # fmt: skip
+
+
+def _described(graph: ProjectGraph, target: Target) -> str:
+    sym = graph.modules.get(target.module)
+    found = (
+        next((d for d in sym.definitions if d.qualname == target.qualname), None) if sym else None
+    )
+    if found is None:
+        return target.name
+    head = found.signature or target.name
+    if not head.startswith(("def ", "async def ", "class ")):
+        head = target.name
+    where = f" ({target.module})"
+    return head + where + (f" — {found.summary}" if found.summary else "")
+
+
+def _owner(cls: ClassInfo) -> str:
+    header = f"class {cls.qualname}" + (f"({', '.join(cls.bases)})" if cls.bases else "")
+    summary = first_sentence(cls.docstring)
+    attributes = init_attributes(cls)
+    parts = [header + (f" — {summary}" if summary else "")]
+    if attributes:
+        parts.append("self: " + ", ".join(attributes))
+    return "; ".join(parts)
+
+
+def _import_text(imp: Import) -> str:
+    alias = f" as {imp.alias}" if imp.alias else ""
+    if imp.module is None:
+        return f"import {imp.name}{alias}"
+    return f"from {'.' * imp.level}{imp.module} import {imp.name}{alias}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,11 +216,13 @@ def unit_hash(unit: Unit) -> str:
     raise TypeError(f"not a unit: {type(unit).__name__}")
 
 
-_CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitContext) if f.name != "module")
+_UNKEYED = ("module", "written_callees")  # the unit's own text has its hash; model text none
+_CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitContext) if f.name not in _UNKEYED)
 
 
 def context_hash(context: UnitContext) -> str:
-    """sha256 of the context fields that go into a prompt: every field but ``module``.
+    """sha256 of the context fields that go into a prompt: every field but ``module`` and
+    ``written_callees``.
 
     New fields of :class:`UnitContext` are included automatically; the module itself is not
     (a unit's own text is covered by :func:`unit_hash`).

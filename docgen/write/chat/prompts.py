@@ -166,14 +166,25 @@ def _messages(
     system = render(env, "system.j2", {"shape": shape, "kind": name})
     max_chars = budget * CHARS_PER_TOKEN - len(system)
     overview = truncate_middle(context.module_overview.strip(), min(1500, max_chars // 8))
-    callees = _fit_list(context.callees, max_chars // 6)
+    callees = _fit_list(context.callees, max_chars // 8)
+    graph = {  # the project graph's parts, each within its share of the budget
+        "imports": _fit_list(context.imports, max_chars // 16),
+        "owner": context.owner[: max_chars // 16],
+        "callers": _fit_list(context.callers, max_chars // 12),
+        "related": _fit_list(context.related, max_chars // 16),
+        "written_callees": _fit_list(context.written_callees, max_chars // 12),
+    }
+    extra = sum(len(v) if isinstance(v, str) else sum(map(len, v)) for v in graph.values())
     common: dict[str, Any] = {
         "module": context.module.name,
         "path": context.module.path,
         "overview": overview,
         "callees": callees,
         "shape": shape,
+        "kind": name,
+        **graph,
     }
+    max_chars -= extra
     if isinstance(unit, ModuleInfo):
         outline = _fit_list(_outline(unit), max_chars // 6)
         room = max_chars - len(overview) - sum(map(len, callees)) - sum(map(len, outline)) - 1500

@@ -15,16 +15,19 @@ else the offline writer's content.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from docgen.config import Config
+from docgen.extract.graph import ProjectGraph
 from docgen.model import (
     Doc,
     DocSource,
     Documented,
     ExtractResult,
     Failed,
+    ModuleSymbols,
     Outcome,
     Unit,
     UnitContext,
@@ -37,7 +40,7 @@ from docgen.ui.progress import Progress
 from docgen.write.chat.budget import Budget
 from docgen.write.chat.version import prompt_version
 from docgen.write.chat.writer import ChatWriter
-from docgen.write.context import contexts, doc_key
+from docgen.write.context import callee_first, contexts, doc_key, project_graph
 from docgen.write.offline import OfflineWriter
 
 __all__ = ["ModelWriter"]
@@ -49,10 +52,20 @@ class ModelWriter:
     name = "model"
     in_worker = None  # answers for all modules are asked together, in this process
 
-    def __init__(self, config: Config, *, cache: Cache, progress: Progress) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        cache: Cache,
+        progress: Progress,
+        known: Mapping[str, ModuleSymbols] | None = None,
+    ) -> None:
+        """``known``: the graph records of the project's modules this run does not redo."""
         self.config = config
         self.cache = cache
         self.progress = progress
+        self.known = dict(known or {})
+        self.graph: ProjectGraph | None = None
         self.offline = OfflineWriter(lang=config.lang, templates=config.templates)
 
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
@@ -63,7 +76,8 @@ class ModelWriter:
             else:
                 parsed.append(item)  # type: ignore[arg-type]
         lang = self.config.lang
-        per_module = [list(contexts(item.module, lang=lang)) for item in parsed]  # type: ignore[arg-type]
+        graph = self.graph = project_graph([item.module for item in parsed], self.known)  # type: ignore[misc]
+        per_module = [list(contexts(item.module, lang=lang, graph=graph)) for item in parsed]  # type: ignore[arg-type]
         written = self.write_units([pair for pairs in per_module for pair in pairs])
         for item, pairs in zip(parsed, per_module, strict=True):
             mine = [written[unit.uid] for unit, _ in pairs if unit.uid in written]
@@ -97,16 +111,17 @@ class ModelWriter:
             else:
                 pending.append((unit, context, key))
         self.progress.begin(len(units), cached=len(units) - len(pending))
+        purposes = {uid: getattr(doc, "purpose", "") for uid, (_, doc) in out.items() if doc}
         try:
             if pending:
-                for uid, done in _run(self._asking(pending)):
+                for uid, done in _run(self._asking(pending, purposes)):
                     out[uid] = done
         finally:
             self.progress.end()
         return out
 
     async def _asking(
-        self, pending: list[tuple[Unit, UnitContext, str]]
+        self, pending: list[tuple[Unit, UnitContext, str]], purposes: dict[str, str]
     ) -> list[tuple[str, tuple[UnitResult, Doc | None]]]:
         config = self.config
         budget = None
@@ -130,8 +145,30 @@ class ModelWriter:
             templates=config.templates,
         )
 
+        graph = self.graph
+        callees = (lambda uid: [t.uid for t in graph.callees(uid)]) if graph else (lambda _: ())
+        waits = callee_first([u.uid for u, _, _ in pending], callees)
+        done = {u.uid: asyncio.Event() for u, _, _ in pending}
+
         async def one(unit: Unit, context: UnitContext, key: str):
+            try:
+                return await answer(unit, context, key)
+            finally:
+                done[unit.uid].set()  # callers waiting on this unit go on, whatever happened
+
+        async def answer(unit: Unit, context: UnitContext, key: str):
+            for uid in waits.get(unit.uid, ()):  # callee-first: their purposes are known then
+                await done[uid].wait()
+            notes = tuple(
+                f"{uid.replace(':', '.')}: {purposes[uid]}"
+                for uid in callees(unit.uid)
+                if purposes.get(uid)
+            )
+            if notes:
+                context = dataclasses.replace(context, written_callees=notes)
             result = await writer.write(unit, context)
+            if isinstance(result, Documented) and result.source is DocSource.MODEL:
+                purposes[result.uid] = getattr(result.doc, "purpose", "")
             shown: Doc | None = None
             if isinstance(result, Documented):
                 shown = result.doc
