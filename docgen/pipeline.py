@@ -198,7 +198,7 @@ def _carried_symbols(
     if manifest is None or not plan.carry:
         return {}, plan
     now = {f.module for f in found.files}
-    if not plan.todo and set(manifest.by_module()) == now:
+    if not plan.todo and set(manifest.by_module()) | set(manifest.skipped) == now:
         return {}, plan
     wanted = {
         module: kinds[PageKind.REFERENCE][1].source_hash
@@ -228,7 +228,7 @@ def _refresh_carried(
     under it was redone, came or went."""
     if manifest is None:
         return
-    before = set(manifest.by_module())
+    before = set(manifest.by_module()) | set(manifest.skipped)  # a skipped file is known too
     now = {f.module for f in found.files}
     touched = {f.module for f in plan.todo} | (before ^ now)
     carried = {m: [e for _, e in kinds.values()] for m, kinds in manifest.by_module().items()

@@ -122,8 +122,9 @@ def test_model_run_rerun_and_one_edit(project: Path, capsys: pytest.CaptureFixtu
         asked = server.requests[-1].prompt
         assert "return b + a" in asked
         changed = {p for p, t in mtimes.items() if p.exists() and p.stat().st_mtime_ns != t}
-        # the page that shows add(), and the quality page when its figures moved
-        assert changed - {project / "docs" / "quality.md"} == {
+        # at most the page that shows add() (unchanged here: the answer is the same and a
+        # straight body draws no diagram), and the quality page when its figures moved
+        assert changed - {project / "docs" / "quality.md"} <= {
             project / "docs" / "reference" / "nums.md"
         }
 
