@@ -45,7 +45,7 @@ def prompt_of(server: FakeOpenAI, first_line: str) -> str:
 
 def test_prompts_carry_the_project_around_the_unit(project: Path, capsys) -> None:
     with FakeOpenAI(content=auto_answer) as server:
-        code, report, err = run_json(args(server), capsys)
+        code, _, err = run_json(args(server), capsys)
         assert code == 0, err
         notify = prompt_of(server, "Опиши функцию `notify` из модуля `graphpkg.util` "
                                    "(файл `graphpkg/util.py`).")  # fmt: skip
