@@ -34,7 +34,7 @@ from docgen.store.cache import Cache
 from docgen.ui.console import Console
 from docgen.ui.report import EXIT_ERROR, EXIT_OK
 from docgen.write.chat.version import prompt_version
-from docgen.write.context import contexts, doc_key
+from docgen.write.context import contexts, doc_key, project_graph
 from docgen.write.offline import OfflineWriter
 from docgen.writeback import Insertion, insert_docstrings
 
@@ -49,6 +49,8 @@ def _digest(text: str) -> str:
 
 
 def _public(unit: Unit) -> bool:
+    if isinstance(unit, FunctionInfo) and unit.conditions[-1:] == (("lambda", ""),):
+        return False  # a lambda cannot hold a docstring
     if isinstance(unit, ModuleInfo):
         last = unit.name.rsplit(".", 1)[-1]
         return unit.is_package or not last.startswith("_")
@@ -140,6 +142,8 @@ def run(config: Config, *, console: Console, mode: str, update: bool) -> int:
             found.files, cache=cache, jobs=config.jobs, timeout=config.parse_timeout,
             memory=config.parse_memory * 1024**2,
         )  # fmt: skip
+        extracted = list(extracted)  # the graph needs every module: the keys cover it
+        graph = project_graph(i.module for i in extracted if i.module is not None)
         for item in extracted:
             if item.module is None:
                 if item.problem is not None and item.problem.reason not in _NOTHING:
@@ -150,7 +154,7 @@ def run(config: Config, *, console: Console, mode: str, update: bool) -> int:
             mine = record.get(module.path, {})
             pairs = [
                 (u, c)
-                for u, c in contexts(module, lang=config.lang)
+                for u, c in contexts(module, lang=config.lang, graph=graph)
                 if isinstance(u, ModuleInfo | ClassInfo | FunctionInfo) and _public(u)
             ]
             todo = [

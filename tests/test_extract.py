@@ -622,3 +622,26 @@ def test_definitions_under_module_level_if_try_with_are_units() -> None:
     assert "*Определяется, только если не `Decimal is float`.*" in page
     assert "*Определяется, только если возникло исключение `ImportError`.*" in page
     assert "*Определяется, только внутри with `open(__file__) as fh`.*" in page
+
+
+def test_a_module_level_lambda_is_a_function_unit() -> None:
+    from docgen.render import Renderer
+    from docgen.write.offline import OfflineWriter
+    from docgen.write.context import contexts
+
+    source = "import os\n\njoin = lambda base, name='x': os.path.join(base, name)\nn = lambda: 1\n"
+    module = extract_source(source, module="m", path="m.py")
+    join = module.functions[0]
+    assert (join.qualname, join.conditions) == ("join", (("lambda", ""),))
+    assert [p.name for p in join.params] == ["base", "name"] and join.params[1].default == "'x'"
+    assert [c.name for c in join.calls] == ["os.path.join"]
+    assert join.return_values == ("os.path.join(base, name)",)
+    assert ("base", "passed", "os.path.join") in join.param_uses
+    writer = OfflineWriter(lang="ru")
+    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    page = Renderer().reference(module, docs)
+    section = page.split('<a id="join"></a>')[1].split('<a id="n"></a>')[0]
+    # the real code, not a made-up def line, and no docstring proposal (a lambda holds none)
+    assert "```python\njoin = lambda base, name='x': os.path.join(base, name)\n```" in section
+    assert "def join" not in section and "Предлагаемый docstring" not in section
+    assert "Определяется, только присваиванием лямбда-выражения." in section

@@ -12,12 +12,14 @@ import inspect
 from collections.abc import Iterator
 
 from docgen.extract.flow import Facts, FlowBuilder
-from docgen.extract.text import SourceText
+from docgen.extract.text import LABEL_WIDTH, SourceText
 from docgen.extract.uses import conditional_defs, param_uses
-from docgen.markup import text_value
+from docgen.markup import one_line, text_value
 from docgen.model import (
     Attribute,
     ClassInfo,
+    FlowKind,
+    FlowNode,
     FunctionInfo,
     Import,
     MainBlock,
@@ -108,6 +110,9 @@ class Extractor:
                 for nested in _nested_imports([stmt]):
                     imports.extend(self._imports(nested))
                 statements.append(builder.node(stmt))
+                named = _named_lambda(stmt)
+                if named is not None:
+                    functions.append(self.lambda_function(stmt, *named, counts))
                 seen = {c.qualname for c in classes}
                 for node, conditions in conditional_defs(stmt, src.of):
                     if type(node) in _FUNCS:
@@ -186,6 +191,29 @@ class Extractor:
             conditions=conditions,
             param_uses=param_uses(node, src.of),
         )
+
+    def lambda_function(
+        self, stmt: ast.stmt, name: str, node: ast.Lambda, counts: dict[str, int]
+    ) -> FunctionInfo:
+        """A module-level ``name = lambda ...``: a function in all but syntax (its source is
+        the assignment; conditions say how it is defined)."""
+        src = self.src
+        variant = counts.get(name, 0)
+        counts[name] = variant + 1
+        facts = Facts()
+        FlowBuilder(src, facts).calls_in(node.body)
+        body = src.of(node.body)
+        return FunctionInfo(
+            module=self.name, qualname=name, name=name, kind=UnitKind.FUNCTION,
+            line_start=stmt.lineno, line_end=stmt.end_lineno or stmt.lineno,
+            source=src.of(stmt), is_async=False, decorators=(),
+            params=self._params(node.args), returns=None, docstring=None, raises=(),
+            return_values=(body,), yields=facts.yields, calls=tuple(facts.calls),
+            flow=(FlowNode(FlowKind.RETURN, one_line(f"return {body}", LABEL_WIDTH),
+                           node.body.lineno, (), tuple(c.name for c in facts.calls)),),
+            variant=variant, conditions=(("lambda", ""),),
+            param_uses=param_uses(_LambdaDef(node), src.of),  # type: ignore[arg-type]
+        )  # fmt: skip
 
     def klass(
         self, node: ast.ClassDef, prefix: str, conditions: tuple[tuple[str, str], ...] = ()
@@ -370,6 +398,27 @@ class Extractor:
             # ``a, b = ...``: each name is bound, but not to the whole value.
             return [a for elt in target.elts for a in self._targets(elt, None, None, owner, line)]  # type: ignore[attr-defined]
         return []
+
+
+class _LambdaDef:
+    """A lambda seen as a function whose body returns its expression (for ``param_uses``)."""
+
+    def __init__(self, node: ast.Lambda) -> None:
+        self.args = node.args
+        self.body = [ast.Return(value=node.body)]
+
+
+def _named_lambda(stmt: ast.stmt) -> tuple[str, ast.Lambda] | None:
+    """``name = lambda ...`` (or ``name: T = lambda ...``): the name and the lambda."""
+    if type(stmt) is ast.Assign and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif type(stmt) is ast.AnnAssign and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    else:
+        return None
+    if type(target) is ast.Name and type(value) is ast.Lambda:
+        return target.id, value
+    return None
 
 
 def _with_doc(attr: Attribute, doc: str) -> Attribute:
