@@ -13,10 +13,11 @@ import builtins
 import keyword
 import re
 
-from docgen.model import FunctionInfo, ParamKind
+from docgen.model import FunctionInfo, ModuleInfo, ParamKind
 
 __all__ = [
     "BUILTIN_NAMES",
+    "data_summary",
     "inline_code",
     "longest_run",
     "one_line",
@@ -230,3 +231,41 @@ def _keyword_skeleton(arguments: str) -> str:
         else:
             out.append("…")
     return ", ".join(out) if any("=" in o for o in out) else ""
+
+
+DATA_SHARE = 0.8  # of a script's text in literal assignments: it is a data module
+DATA_MIN_LINES = 40  # a shorter script is shown whole anyway
+
+_LITERALS = {ast.Dict: "dict", ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}
+
+
+def data_summary(module: ModuleInfo) -> tuple[tuple[str, str, int], ...]:
+    """For a module that is mostly literal data (tables, maps, generated constants): each
+    name it binds with the kind of its value ("dict", "list", "tuple", "set", "str", "int",
+    ..., "" for anything else) and its size (items, or characters of a string; -1 when it has
+    none). Empty for any other module."""
+    if module.classes or module.functions or module.main_block is not None:
+        return ()
+    if module.line_count < DATA_MIN_LINES or not module.attributes:
+        return ()
+    values = [a.value or "" for a in module.attributes]
+    if sum(map(len, values)) < DATA_SHARE * len(module.source.strip()):
+        return ()
+    rows = []
+    for attr in module.attributes:
+        try:
+            node = ast.parse(attr.value or "", mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            rows.append((attr.name, "", -1))
+            continue
+        kind = _LITERALS.get(type(node))
+        if kind is not None:
+            size = len(node.keys) if isinstance(node, ast.Dict) else len(node.elts)  # type: ignore[attr-defined]
+            rows.append((attr.name, kind, size))
+        elif isinstance(node, ast.Constant):
+            value = node.value
+            size = len(value) if isinstance(value, str | bytes) else -1
+            rows.append((attr.name, type(value).__name__, size))
+        else:
+            rows.append((attr.name, "", -1))
+    return tuple(rows)

@@ -327,3 +327,22 @@ def test_signature_blocks_show_the_code_and_a_proposal_apart():
     assert "Предлагаемый docstring" not in f_part  # the code has its own
     assert "```python\ndef g(y):\n```" in g_part
     assert '**Предлагаемый docstring**:\n\n```python\n"""Функция `g`' in g_part
+
+
+def test_a_data_module_is_summarised_not_pasted() -> None:
+    from docgen.markup import unbound_names
+    from docgen.write.offline.examples import module_example
+
+    rows = "".join(f'    "k{i}": {i},\n' for i in range(500))
+    source = f'"""Tables."""\n\nCODES = {{\n{rows}}}\nNAMES = ["a", "b"]\nVERSION = "1.2"\n'
+    mod = extract_source(source, module="pkg.tables", path="pkg/tables.py")
+    page = Renderer().reference(mod, offline_docs(mod))
+    usage = Renderer().usage(mod, offline_docs(mod))
+    assert "| `CODES` | словарь | 500 |" in page and "| `VERSION` | строка | 3 |" in page
+    assert '"k11": 11' in page and '"k12": 12' not in page  # an excerpt, then a count
+    assert "# … ещё строк:" in page and len(page.encode()) < len(source.encode()) // 4
+    assert '"k1": 1' not in usage
+    assert "`CODES` (словарь, 500 элементов)" in usage
+    example = module_example(mod)
+    assert example == "from pkg.tables import CODES, NAMES, VERSION\nprint(len(CODES))"
+    assert unbound_names(example) == ()

@@ -20,7 +20,7 @@ from pathlib import Path
 from docgen.errors import ConfigError
 from docgen.extract.graph import ProjectGraph
 from docgen.i18n import Catalog, load_catalog
-from docgen.markup import inline_code, one_line, signature
+from docgen.markup import data_summary, inline_code, one_line, signature
 from docgen.model import (
     ClassInfo,
     Doc,
@@ -104,6 +104,11 @@ class Renderer:
             class_header=class_header,
             flow_rows=flow_rows,
             graph_mark=graph_mark,
+            data_summary=data_summary,
+            data_kind=lambda kind: self.catalog.t(
+                f"data.{kind if kind in DATA_KINDS else 'other'}"
+            ),
+            data_excerpt=lambda source: data_excerpt(source, self.catalog),
             mermaid=lambda nodes: flowchart(nodes, self.catalog.t),
             diagrams=diagrams,
         )
@@ -331,6 +336,20 @@ def class_header(cls: ClassInfo) -> str:
     lines = [f"@{d}" for d in cls.decorators]
     lines.append(f"class {cls.name}{cls.type_params or ''}{bases}:")
     return "\n".join(lines)
+
+
+EXCERPT_LINES = 15
+DATA_KINDS = frozenset(("dict", "list", "tuple", "set", "str", "bytes", "int", "float", "bool",
+                        "NoneType"))  # fmt: skip
+
+
+def data_excerpt(source: str, catalog: Catalog) -> str:
+    """The first lines of a data module, and a comment saying how many more there are."""
+    lines = source.strip("\n").split("\n")
+    if len(lines) <= EXCERPT_LINES:
+        return "\n".join(lines)
+    rest = len(lines) - EXCERPT_LINES
+    return "\n".join([*lines[:EXCERPT_LINES], catalog.t("data.more", n=rest)])
 
 
 def function_anchors(module: ModuleInfo) -> dict[str, str]:

@@ -12,7 +12,7 @@ import ast
 import re
 from functools import lru_cache
 
-from docgen.markup import one_line, unbound_names
+from docgen.markup import data_summary, one_line, unbound_names
 from docgen.model import ClassInfo, Example, FunctionInfo, ModuleInfo, Parameter, ParamKind
 
 _LITERALS = {
@@ -255,6 +255,14 @@ def module_example(mod: ModuleInfo) -> str:
     module's first public entry (``__all__`` first; never an underscore helper)."""
     if mod.main_block is not None:
         return mod.main_block.source.strip("\n")
+    data = data_summary(mod)
+    if data:  # its names, imported and used: not its whole text
+        public = [name for name, _, _ in data if not name.startswith("_")]
+        sized = next((n for n, kind, size in data if n in public and size >= 0), None)
+        lines = [f"from {mod.name} import {', '.join(public)}"] if public else []
+        if sized and lines:
+            lines.append(f"print(len({sized}))")
+        return "\n".join(lines)
     if mod.is_script:
         return mod.source.strip("\n")
     for unit in public_api(mod):

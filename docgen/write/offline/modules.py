@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from docgen.i18n import Catalog
-from docgen.markup import one_line
+from docgen.markup import data_summary, one_line
 from docgen.model import (
     ClassInfo,
     FlowKind,
@@ -142,6 +142,12 @@ class ModuleDocs:
         imported = _imported_names(mod, cat)
         if imported:
             add("step_title.imports", cat.t("module.imports", names=_join_groups(cat, imported)))
+        data = data_summary(mod)
+        if data:  # a table of data: what it defines, not its text
+            add("data.title", cat.t("data.defines", items=join_list(cat, [
+                _data_item(cat, name, kind, size) for name, kind, size in data
+            ])))  # fmt: skip
+            return tuple(steps)
         for group in self.flow._groups(mod.statements):
             key = _STEP_TITLES.get(group[0].kind, "step_title.statements")
             add(key, self.flow._group_clause(group, deep=True))
@@ -250,3 +256,14 @@ def call_form(unit: FunctionInfo | ClassInfo) -> str:
             elif p.default is None and p.kind is ParamKind.KEYWORD_ONLY:
                 params.append(f"{p.name}=...")
     return f"{unit.name}({', '.join(params)})"
+
+
+_DATA_KINDS = ("dict", "list", "tuple", "set", "str", "bytes", "int", "float", "bool", "NoneType")
+
+
+def _data_item(cat: Catalog, name: str, kind: str, size: int) -> str:
+    word = cat.t(f"data.{kind if kind in _DATA_KINDS else 'other'}")
+    if size < 0:
+        return cat.t("data.item_bare", name=code(name), kind=word)
+    counted = cat.plural(size, "data.chars" if kind in ("str", "bytes") else "data.items")
+    return cat.t("data.item", name=code(name), kind=word, size=counted)
