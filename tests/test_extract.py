@@ -626,8 +626,8 @@ def test_definitions_under_module_level_if_try_with_are_units() -> None:
 
 def test_a_module_level_lambda_is_a_function_unit() -> None:
     from docgen.render import Renderer
-    from docgen.write.offline import OfflineWriter
     from docgen.write.context import contexts
+    from docgen.write.offline import OfflineWriter
 
     source = "import os\n\njoin = lambda base, name='x': os.path.join(base, name)\nn = lambda: 1\n"
     module = extract_source(source, module="m", path="m.py")

@@ -159,7 +159,7 @@ def test_docstring_text_wins_over_facts():
     '''
     mod = real(source)
     doc = docs_of(RU, mod)["pkg.mod:send"]
-    assert doc.purpose == "Send a request."
+    assert doc.purpose == "«Send a request.»"  # English text, quoted on a Russian page
     assert doc.params[0].description == "Where to send it."
     assert doc.params[1].description == "Необязательный, по умолчанию `3`."
     assert doc.returns == "The response body."
@@ -386,3 +386,26 @@ def test_async_is_kept_in_steps_and_diagrams():
     chart = Renderer().reference(module, {fn.uid: doc})
     assert '["async with session.get(url) as resp"]' in chart
     assert '{{"async for chunk in resp.content"}}' in chart
+
+
+def test_english_docstrings_are_quoted_on_russian_pages() -> None:
+    source = (
+        '"""Parse settings."""\n\n\ndef load(path):\n    """Read the file at ``path``."""\n'
+        '    return path\n\n\ndef save(path):\n    """Сохраняет настройки."""\n'
+        '    return path\n\n\nclass Box:\n    """A box."""\n'
+    )
+    module = extract_source(source, module="m", path="m.py")
+    from docgen.write.context import contexts
+
+    def docs(lang: str) -> dict:
+        writer = OfflineWriter(lang=lang)
+        return {u.uid: writer.document(u, c) for u, c in contexts(module, lang=lang)}
+
+    ru, en = docs("ru"), docs("en")
+    assert ru["m:load"].purpose == "«Read the file at ``path``.»"
+    assert ru["m:save"].purpose == "Сохраняет настройки."  # already Russian
+    assert ru["m:Box"].purpose == "«A box.»"
+    assert ru["m"].overview == "«Parse settings.»"
+    assert en["m:load"].purpose == "Read the file at ``path``."
+    # the summary a usage step quotes itself stays bare (no «« »»)
+    assert ru["m:load"].summary == "Read the file at ``path``."

@@ -23,7 +23,7 @@ from docgen.write.offline.examples import (
     module_example,
     public_api,
 )
-from docgen.write.offline.phrases import FlowPhraser, code, join_list, sentence
+from docgen.write.offline.phrases import FlowPhraser, code, foreign, join_list, sentence
 
 __all__ = ["ModuleDocs"]
 
@@ -40,7 +40,11 @@ class ModuleDocs:
         doc = parse_docstring(mod.docstring)
         name = code(mod.name)
         title = doc.summary.rstrip(".") if doc.summary else cat.t("module.title", name=name)
-        overview = sentence(doc.summary) if doc.summary else self._module_overview(mod)
+        overview = (
+            foreign(self.catalog, sentence(doc.summary))
+            if doc.summary
+            else self._module_overview(mod)
+        )
         details = doc.description or self._module_details(mod)
         entry = ""
         if mod.main_block is not None:

@@ -10,6 +10,7 @@ code, never interpreted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
@@ -49,6 +50,19 @@ def capitalize(text: str) -> str:
 def sentence(text: str) -> str:
     text = capitalize(text.strip())
     return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+_CYRILLIC = re.compile("[А-Яа-яЁё]")
+_LATIN = re.compile("[A-Za-z]")
+
+
+def foreign(cat: Catalog, text: str) -> str:
+    """A docstring's sentence as a page in another language shows it: marked as quoted text
+    (catalog ``word.foreign``) when it has no word of the page's script. Only Russian pages
+    mark English text today."""
+    if cat.lang == "ru" and _LATIN.search(text) and not _CYRILLIC.search(text):
+        return cat.t("word.foreign", text=text)
+    return text
 
 
 def join_list(cat: Catalog, items: Sequence[str]) -> str:

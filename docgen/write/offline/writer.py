@@ -37,7 +37,7 @@ from docgen.write.offline.docstrings import Docstring, parse_docstring
 from docgen.write.offline.examples import class_example, function_example, parses
 from docgen.write.offline.modules import ModuleDocs
 from docgen.write.offline.params import describe_param
-from docgen.write.offline.phrases import FlowPhraser, code, join_list, sentence
+from docgen.write.offline.phrases import FlowPhraser, code, foreign, join_list, sentence
 
 __all__ = ["OfflineWriter"]
 
@@ -96,7 +96,8 @@ class OfflineWriter(ModuleDocs):
         doc = parse_docstring(fn.docstring)
         cls = _owner(fn)
         summary = sentence(doc.summary) if doc.summary else self._purpose(fn, cls)
-        purpose = f"{summary}\n\n{doc.description}" if doc.description else summary
+        shown = foreign(self.catalog, summary) if doc.summary else summary
+        purpose = f"{shown}\n\n{doc.description}" if doc.description else shown
         examples = tuple(Example(code) for code in doc.examples if parses(code))
         if not examples:
             built = function_example(fn, module)
@@ -263,7 +264,7 @@ class OfflineWriter(ModuleDocs):
     def klass(self, cls: ClassInfo, module: ModuleInfo | None = None) -> ClassDoc:
         cat = self.catalog
         doc = parse_docstring(cls.docstring)
-        purpose = sentence(doc.summary) if doc.summary else self._class_purpose(cls)
+        purpose = foreign(cat, sentence(doc.summary)) if doc.summary else self._class_purpose(cls)
         details = doc.description or self._class_details(cls)
         attributes = []
         for attr in cls.attributes:
