@@ -62,8 +62,9 @@ class RaiseDoc:
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    code: str  # Python source
+    code: str  # Python source, or a shell command line when ``lang`` is "bash"
     description: str = ""
+    lang: str = "python"  # the fence's language: "python", or "bash" for a command to run
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from docgen.model import (
     ClassDoc,
     ClassInfo,
     Doc,
-    Example,
     FunctionDoc,
     FunctionInfo,
     ModuleInfo,
@@ -56,7 +55,7 @@ def _compact_doc(doc: Doc) -> Doc:
         return dataclasses.replace(doc, examples=())
     example = doc.usage_example
     if example is not None:
-        example = Example(shorten_code(example.code), example.description)
+        example = dataclasses.replace(example, code=shorten_code(example.code))
     return dataclasses.replace(doc, steps=doc.steps[:SHOWN_STEPS], usage_example=example)
 
 

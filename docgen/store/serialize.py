@@ -28,11 +28,19 @@ __all__ = [
 
 
 def _example_to_dict(example: Example) -> dict[str, Any]:
-    return {"code": example.code, "description": example.description}
+    out = {"code": example.code, "description": example.description}
+    if example.lang != "python":
+        out["lang"] = example.lang
+    return out
 
 
 def _example_from_dict(data: Any) -> Example:
-    return Example(code=_str(data, "code"), description=_str(data, "description", ""))
+    lang = _str(data, "lang", "python")
+    return Example(
+        code=_str(data, "code"),
+        description=_str(data, "description", ""),
+        lang=lang if lang in ("python", "bash") else "python",
+    )
 
 
 def _pairs_to_list(items: tuple[ParamDoc, ...] | tuple[RaiseDoc, ...]) -> list[dict[str, str]]:

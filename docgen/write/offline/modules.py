@@ -9,6 +9,7 @@ from docgen.i18n import Catalog
 from docgen.markup import data_summary, one_line
 from docgen.model import (
     ClassInfo,
+    Example,
     FlowKind,
     FlowNode,
     FunctionInfo,
@@ -56,9 +57,17 @@ class ModuleDocs:
             overview=overview,
             details=details,
             steps=self._usage_steps(mod),
-            usage_example=example_or_none(module_example(mod)),
+            usage_example=self._usage_example(mod),
             entry_point=entry,
         )
+
+    def _usage_example(self, mod: ModuleInfo) -> Example | None:
+        """How to use the module: an entry point is run (``python -m pkg.mod``; a package's
+        ``__main__`` runs as ``python -m pkg``), anything else is imported and called."""
+        if mod.main_block is not None:
+            runs_as = mod.name.removesuffix(".__main__")
+            return Example(f"python -m {runs_as}", lang="bash")
+        return example_or_none(module_example(mod))
 
     def _module_overview(self, mod: ModuleInfo) -> str:
         cat = self.catalog
