@@ -55,6 +55,7 @@ class DocgenPluginConfig(base.Config):
     page_budget = c.Optional(c.Type(int))
     quality_page = c.Optional(c.Type(bool))
     llms_txt = c.Optional(c.Type(bool))
+    diagrams = c.Optional(c.Choice(("mermaid", "text")))
 
 
 class DocgenPlugin(BasePlugin[DocgenPluginConfig]):
