@@ -409,3 +409,25 @@ def test_english_docstrings_are_quoted_on_russian_pages() -> None:
     assert en["m:load"].purpose == "Read the file at ``path``."
     # the summary a usage step quotes itself stays bare (no «« »»)
     assert ru["m:load"].summary == "Read the file at ``path``."
+
+
+def test_purpose_without_a_docstring_names_the_calls_it_exists_for() -> None:
+    from docgen.write.context import contexts
+
+    source = (
+        "import openai\nfrom .store import save\n\n\n"
+        "def ask(prompt):\n    reply = openai.ChatCompletion.create(model='m', prompt=prompt)\n"
+        "    print(reply)\n    save(reply)\n\n\n"
+        "def shadow(items):\n    save = print\n    save(len(items))\n\n\n"
+        "def bare(x):\n    return len(x)\n"
+    )
+    module = extract_source(source, module="pkg.m", path="pkg/m.py")
+    writer = OfflineWriter(lang="ru")
+    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    # the library's and the project's calls, not print; the signature is not restated
+    assert docs["pkg.m:ask"].purpose == (
+        "Функция `ask` вызывает `openai.ChatCompletion.create`, `save` и ничего не возвращает."
+    )
+    # a local that shadows the import is not the import; builtins say nothing: the signature
+    assert docs["pkg.m:shadow"].purpose.startswith("Функция `shadow` принимает 1 параметр")
+    assert docs["pkg.m:bare"].purpose.startswith("Функция `bare` принимает 1 параметр (`x`)")

@@ -25,7 +25,7 @@ from docgen.model import (
     ModuleSymbols,
 )
 
-__all__ = ["first_sentence", "init_attributes", "module_symbols"]
+__all__ = ["first_sentence", "init_attributes", "local_names", "module_symbols"]
 
 CODE_WIDTH = 120  # a calling line longer than this is cut (with "…")
 
@@ -143,6 +143,12 @@ def _bindings(fn: FunctionInfo) -> Iterator[tuple[str, str, str]]:
         bound = _assigned(node)
         if bound:
             yield fn.qualname, *bound
+
+
+def local_names(fn: FunctionInfo) -> set[str]:
+    """The names a function binds itself: its parameters and local assignments, loop and
+    ``with`` targets (they shadow the module's names of the same spelling)."""
+    return {name for _, name, _ in _bindings(fn)} | {p.name for p in fn.params}
 
 
 def _annotated_class(annotation: str | None) -> str:

@@ -14,9 +14,10 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
+from docgen.extract.symbols import local_names
 from docgen.i18n import Catalog
-from docgen.markup import inline_code, one_line, shorten_code
-from docgen.model import FlowKind, FlowNode
+from docgen.markup import BUILTIN_NAMES, inline_code, one_line, shorten_code
+from docgen.model import FlowKind, FlowNode, FunctionInfo, ModuleInfo
 from docgen.write.offline.labels import (
     ASSIGN,
     def_name,
@@ -347,3 +348,31 @@ def _calls_in(node: FlowNode) -> Iterator[str]:
     for branch in node.branches:
         for inner in branch.body:
             yield from _calls_in(inner)
+
+
+MAIN_CALLS = 3  # calls a purpose names, at most
+
+
+def main_calls(fn: FunctionInfo, module: ModuleInfo | None) -> list[str]:
+    """The calls a function exists for, first first: calls of what its module imports or
+    defines (a library's API, the project's functions), not of builtins, local names, the
+    exceptions it raises or ``super()``."""
+    if module is None:
+        return []
+    known = {i.bound for i in module.imports}
+    known |= {f.name for f in module.functions} | {c.name for c in module.classes}
+    known -= local_names(fn)
+    raised = {(r.exception or "").split("(")[0].strip() for r in fn.raises}
+    out: list[str] = []
+    for call in fn.calls:
+        name = call.name
+        head = name.split(".")[0]
+        if head not in known or head in BUILTIN_NAMES or name in raised:
+            continue
+        if not name.replace(".", "").replace("_", "").isalnum():
+            continue  # a call of an expression: ``handlers[k]()``, ``f()()``
+        if name not in out:
+            out.append(name)
+        if len(out) == MAIN_CALLS:
+            break
+    return out

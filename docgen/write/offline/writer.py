@@ -37,7 +37,14 @@ from docgen.write.offline.docstrings import Docstring, parse_docstring
 from docgen.write.offline.examples import class_example, function_example, parses
 from docgen.write.offline.modules import ModuleDocs
 from docgen.write.offline.params import describe_param
-from docgen.write.offline.phrases import FlowPhraser, code, foreign, join_list, sentence
+from docgen.write.offline.phrases import (
+    FlowPhraser,
+    code,
+    foreign,
+    join_list,
+    main_calls,
+    sentence,
+)
 
 __all__ = ["OfflineWriter"]
 
@@ -95,7 +102,7 @@ class OfflineWriter(ModuleDocs):
     def function(self, fn: FunctionInfo, module: ModuleInfo | None = None) -> FunctionDoc:
         doc = parse_docstring(fn.docstring)
         cls = _owner(fn)
-        summary = sentence(doc.summary) if doc.summary else self._purpose(fn, cls)
+        summary = sentence(doc.summary) if doc.summary else self._purpose(fn, cls, module)
         shown = foreign(self.catalog, summary) if doc.summary else summary
         purpose = f"{shown}\n\n{doc.description}" if doc.description else shown
         examples = tuple(Example(code) for code in doc.examples if parses(code))
@@ -133,7 +140,7 @@ class OfflineWriter(ModuleDocs):
             return t(f"subject.{prefix}method", name=name, cls=owner)
         return t(f"subject.{prefix}function", name=name)
 
-    def _purpose(self, fn: FunctionInfo, cls: str | None) -> str:
+    def _purpose(self, fn: FunctionInfo, cls: str | None, module: ModuleInfo | None = None) -> str:
         cat = self.catalog
         params = fn.call_params
         if params:
@@ -142,8 +149,14 @@ class OfflineWriter(ModuleDocs):
         else:
             takes = cat.t("clause.takes_none")
         gives = self._gives(fn)
+        main = main_calls(fn, module)
         if fn.property_role == "getter" and not params:
             parts = [gives] if gives else [cat.t("clause.returns_nothing")]
+        elif main and fn.name != "__init__":  # what the body does says more than its signature
+            quoted = [code(c, 60) for c in main]  # "calls a, b and returns": one "and"
+            names = ", ".join(quoted) if gives else join_list(cat, quoted)
+            calls = cat.t("clause.call", callee=names)
+            parts = [calls, gives] if gives else [calls]
         else:
             parts = [takes, gives] if gives else [takes]
         text = sentence(f"{self._subject(fn, cls)} {join_list(cat, parts)}")
