@@ -91,27 +91,28 @@ def run(config: Config, *, console: Console) -> RunReport:
     )
     titles = renderer.nav_titles()
     site_name = config.site_name or titles["name"]
-    site = SiteWriter(
-        out_dir=config.out,
-        mkdocs_yml=config.mkdocs_yml,
-        site_name=site_name,
-        lang=config.lang,
-        previous=manifest,
-        titles=titles,
-        overwrite=config.force,
-        carry=plan.carry,
-        fingerprint=plan.fingerprint,
-        template_hash=plan.template_hash,
-        mermaid=config.diagrams == "mermaid",
-        mermaid_js=bool(config.mermaid_js),
-    )
     if config.offline:
         console.info("No model endpoint configured: the built-in offline writer is used.")
-    tally = _Tally(console, site)
-    tally.carried(manifest, plan)
     with quiet_gc(), Cache(config.cache_dir) as cache:
         store = SymbolStore(cache, fingerprint_=plan.fingerprint, page_budget=config.page_budget)
+        # first: a carried module without a graph record is redone, so the plan may change
         carried_symbols, plan = _carried_symbols(store, manifest, plan, found)
+        site = SiteWriter(
+            out_dir=config.out,
+            mkdocs_yml=config.mkdocs_yml,
+            site_name=site_name,
+            lang=config.lang,
+            previous=manifest,
+            titles=titles,
+            overwrite=config.force,
+            carry=plan.carry,
+            fingerprint=plan.fingerprint,
+            template_hash=plan.template_hash,
+            mermaid=config.diagrams == "mermaid",
+            mermaid_js=bool(config.mermaid_js),
+        )
+        tally = _Tally(console, site)
+        tally.carried(manifest, plan)
         writer = make_writer(config, cache=cache, progress=console, known=carried_symbols)
         then = None
         if writer.in_worker is not None:

@@ -252,3 +252,19 @@ def test_forked_linkers_write_the_same_pages(project: Path, monkeypatch) -> None
     monkeypatch.setattr(crosslink, "linked", in_a_child)
     assert main(["graphpkg", "-q", "--jobs", "2", "--force"]) == 0
     assert {p.name: p.read_bytes() for p in (project / "docs").rglob("*.md")} == serial
+
+
+def test_a_lost_cache_redoes_the_carried_modules_once(project: Path, capsys) -> None:
+    import json
+
+    assert main(["graphpkg", "-q", "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)["quality"]["counts"]["units"]
+    shutil.rmtree(project / ".docgen")  # the graph records of the unchanged modules are gone
+    util = project / "graphpkg" / "util.py"
+    util.write_text(util.read_text() + "\n\ndef extra():\n    log('x')\n", encoding="utf-8")
+    assert main(["graphpkg", "-q", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["quality"]["counts"]["units"] == first + 1  # each unit counted once
+    assert report["modules"] == 5  # the carried modules were redone for their records
+    assert "graphpkg.util:extra -->\n\n**Вызывает**: [`log`](#log)." in page(project, "util.md")
+    assert strict_build(project).returncode == 0
