@@ -123,3 +123,11 @@ def test_rest_markup_is_read_as_its_text():
     assert doc.summary == "Join with `os.path.join` and `save`."
     assert doc.description == "Notes\n\nSee the guide; *args are passed on."
     assert doc.params[0].description == "a `pathlib.Path`."
+
+
+def test_a_paragraph_opening_with_a_role_is_text_not_a_field() -> None:
+    from docgen.write.offline.docstrings import parse_docstring
+
+    doc = parse_docstring("Run it.\n\n:func:`run` is the whole of a run.\n\n:param x: the thing\n")
+    assert doc.description == "`run` is the whole of a run."
+    assert [(p.name, p.description) for p in doc.params] == [("x", "the thing")]

@@ -73,7 +73,7 @@ _SECTIONS = {
 }
 _GOOGLE_HEADER = re.compile(r"^([A-Za-z][A-Za-z ]*):\s*$")
 _NUMPY_RULE = re.compile(r"^\s*-{3,}\s*$")
-_SPHINX_FIELD = re.compile(r"^:(\w+)((?:\s+[^:]+)?):\s*(.*)$")
+_SPHINX_FIELD = re.compile(r"^:(\w+)((?:\s+[^:]+)?):(?!`)\s*(.*)$")  # not a role: :func:`x`
 _GOOGLE_ITEM = re.compile(r"^(\*{0,2}[\w.]+)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
 
 
