@@ -2,11 +2,11 @@
 // not a test: the suite has no network, and Mermaid comes from the npm registry).
 //
 //     npm install --prefix /tmp/mm mermaid@11 jsdom
-//     NODE_PATH=/tmp/mm/node_modules node bench/mermaid_check.mjs docs/reference/**/*.md
+//     cp bench/mermaid_check.mjs /tmp/mm/ && node /tmp/mm/mermaid_check.mjs docs/reference/**/*.md
 //
-// Run from a folder whose node_modules holds mermaid and jsdom (or copy this file there). A
-// file ending in .mmd is one chart; in Markdown, every ```mermaid block is. Exit 1 on any chart
-// Mermaid refuses. Results: docs/benchmarks.md.
+// The script must sit beside the node_modules holding mermaid and jsdom (ES module imports
+// ignore NODE_PATH). A file ending in .mmd is one chart; in Markdown, every ```mermaid block
+// is. Exit 1 on any chart Mermaid refuses. Results: docs/benchmarks.md.
 import { JSDOM } from "jsdom";
 import fs from "fs";
 const dom = new JSDOM("<!doctype html><html><body></body></html>", { pretendToBeVisual: true });

@@ -17,6 +17,7 @@ from docgen.model import FunctionInfo, ModuleInfo, ParamKind
 
 __all__ = [
     "BUILTIN_NAMES",
+    "DATA_KINDS",
     "data_summary",
     "inline_code",
     "longest_run",
@@ -237,6 +238,9 @@ DATA_SHARE = 0.8  # of a script's text in literal assignments: it is a data modu
 DATA_MIN_LINES = 40  # a shorter script is shown whole anyway
 
 _LITERALS = {ast.Dict: "dict", ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}
+# the kinds data_summary gives that the catalogs name (``data.<kind>``; others: ``data.other``)
+DATA_KINDS = frozenset(("dict", "list", "tuple", "set", "str", "bytes", "int", "float", "bool",
+                        "NoneType"))  # fmt: skip
 
 
 def data_summary(module: ModuleInfo) -> tuple[tuple[str, str, int], ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from docgen.errors import ConfigError
 from docgen.extract.graph import ProjectGraph
 from docgen.i18n import Catalog, load_catalog
-from docgen.markup import data_summary, inline_code, one_line, signature
+from docgen.markup import DATA_KINDS, data_summary, inline_code, one_line, signature
 from docgen.model import (
     ClassInfo,
     Doc,
@@ -339,8 +339,6 @@ def class_header(cls: ClassInfo) -> str:
 
 
 EXCERPT_LINES = 15
-DATA_KINDS = frozenset(("dict", "list", "tuple", "set", "str", "bytes", "int", "float", "bool",
-                        "NoneType"))  # fmt: skip
 
 
 def data_excerpt(source: str, catalog: Catalog) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from docgen.i18n import Catalog
-from docgen.markup import data_summary, one_line
+from docgen.markup import DATA_KINDS, data_summary, one_line
 from docgen.model import (
     ClassInfo,
     Example,
@@ -271,11 +271,8 @@ def call_form(unit: FunctionInfo | ClassInfo) -> str:
     return f"{unit.name}({', '.join(params)})"
 
 
-_DATA_KINDS = ("dict", "list", "tuple", "set", "str", "bytes", "int", "float", "bool", "NoneType")
-
-
 def _data_item(cat: Catalog, name: str, kind: str, size: int) -> str:
-    word = cat.t(f"data.{kind if kind in _DATA_KINDS else 'other'}")
+    word = cat.t(f"data.{kind if kind in DATA_KINDS else 'other'}")
     if size < 0:
         return cat.t("data.item_bare", name=code(name), kind=word)
     counted = cat.plural(size, "data.chars" if kind in ("str", "bytes") else "data.items")
