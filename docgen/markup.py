@@ -159,8 +159,10 @@ def shorten_code(text: str, limit: int) -> str:
         inner = text[start + 1 : end]
         keywords = _keyword_skeleton(inner)
         is_call = start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_)]")
+        if text[start] == "{":
+            keywords = _key_skeleton(inner)
         if (
-            is_call
+            (is_call or text[start] == "{")
             and keywords
             and keywords != inner
             and len(text) - len(inner) + len(keywords) <= limit
@@ -202,9 +204,8 @@ def _bracket_pairs(text: str) -> list[tuple[int, int]]:
     return pairs
 
 
-def _keyword_skeleton(arguments: str) -> str:
-    """Call arguments with every value elided and the keywords kept: ``model=…, stream=…``
-    ("" when there is no keyword)."""
+def _top_level(arguments: str) -> list[str]:
+    """``arguments`` split at its top-level commas (brackets and strings respected)."""
     parts: list[str] = []
     depth = 0
     quote = ""
@@ -224,8 +225,32 @@ def _keyword_skeleton(arguments: str) -> str:
             continue
         current += ch
     parts.append(current)
+    return parts
+
+
+def _key_skeleton(items: str) -> str:
+    """A dict display's items with every value elided and the string keys kept:
+    ``"model": …, "messages": …`` ("" when a key is not a short string literal)."""
     out = []
-    for part in parts:
+    for part in _top_level(items):
+        part = part.strip()
+        if not part:
+            continue
+        quote = part[0]
+        end = part.find(quote, 1) if quote in "\"'" else -1
+        if end < 0 or end > 30 or not part[end + 1 :].lstrip().startswith(":"):
+            return ""
+        out.append(f"{part[: end + 1]}: …")
+    return ", ".join(out)
+
+
+def _keyword_skeleton(arguments: str) -> str:
+    """Call arguments with every value elided and the keywords kept: ``model=…, stream=…``
+    ("" when there is no keyword)."""
+    out = []
+    for part in _top_level(arguments):
+        if not part.strip():
+            continue  # the empty part after a trailing comma
         name, eq, _ = part.strip().partition("=")
         if eq and name.isidentifier():
             out.append(f"{name}=…")

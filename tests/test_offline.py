@@ -261,7 +261,8 @@ def test_english_output_has_no_cyrillic():
     )
     text = repr(docs_of(EN, mod))
     assert not re.search("[а-яА-Я]", text)
-    assert "takes 1 parameter (`a`)" in text
+    # no call to name: what it may raise says more than its signature
+    assert "The method `m` of class `A` may raise `KeyError` and returns" in text
 
 
 def test_document_never_raises():
@@ -426,8 +427,58 @@ def test_purpose_without_a_docstring_names_the_calls_it_exists_for() -> None:
     docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
     # the library's and the project's calls, not print; the signature is not restated
     assert docs["pkg.m:ask"].purpose == (
-        "Функция `ask` вызывает `openai.ChatCompletion.create`, `save` и ничего не возвращает."
+        "Функция `ask` вызывает `openai.ChatCompletion.create` (`model='m'`), `save` и ничего"
+        " не возвращает."
     )
     # a local that shadows the import is not the import; builtins say nothing: the signature
     assert docs["pkg.m:shadow"].purpose.startswith("Функция `shadow` принимает 1 параметр")
     assert docs["pkg.m:bare"].purpose.startswith("Функция `bare` принимает 1 параметр (`x`)")
+
+
+def test_purpose_from_what_the_body_does() -> None:
+    """Without a docstring: the parameters a constructor keeps, the attributes a method sets,
+    the calls with their literal keyword values, an abstract method's only raise."""
+    from docgen.write.context import contexts
+
+    source = (
+        "import json\n\n\n"
+        "class Store:\n"
+        "    def __init__(self, path, limit=5):\n"
+        "        self.path = path\n        self.limit = limit\n        self.items = []\n"
+        "        self._load()\n\n"
+        "    def _load(self):\n"
+        "        with open(self.path) as f:\n            self.items = json.load(f)\n\n"
+        "    def save(self):\n"
+        "        self.items.sort()\n"
+        "        json.dump(self.items, open(self.path, 'w'), indent=2, sort_keys=True)\n\n"
+        "    def check(self, value):\n"
+        "        if value < 0:\n            raise ValueError('negative')\n\n"
+        "    def run(self):\n        raise NotImplementedError\n"
+    )
+    module = extract_source(source, module="pkg.s", path="pkg/s.py")
+    writer = OfflineWriter(lang="ru")
+    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    assert docs["pkg.s:Store.__init__"].purpose == (
+        "Конструктор класса `Store` сохраняет `path` и `limit` в атрибутах объекта, вызывает"
+        " `self._load` и задаёт атрибут `self.items`."
+    )
+    # the attribute it sets says more than "returns nothing"; the module's call comes first
+    assert docs["pkg.s:Store._load"].purpose == (
+        "Метод `_load` класса `Store` вызывает `json.load` и задаёт атрибут `self.items`."
+    )
+    assert docs["pkg.s:Store.save"].purpose == (
+        "Метод `save` класса `Store` вызывает `json.dump` (`indent=2`, `sort_keys=True`),"
+        " `self.items.sort` и ничего не возвращает."
+    )
+    assert docs["pkg.s:Store.check"].purpose.startswith(
+        "Метод `check` класса `Store` может выбросить исключение `ValueError`"
+    )
+    assert docs["pkg.s:Store.run"].purpose == (
+        "Метод `run` класса `Store` только выбрасывает исключение `NotImplementedError`."
+    )
+    # a step names the call with the arguments it is given
+    save_steps = " ".join(docs["pkg.s:Store.save"].steps)
+    assert (
+        "вызывает `json.dump` с аргументами `self.items`, `open(self.path, 'w')`, `indent=2`"
+        " и `sort_keys=True`" in save_steps
+    )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 import sys
 
-from docgen.extract.text import LABEL_WIDTH, SourceText
-from docgen.markup import one_line, text_value
+from docgen.extract.text import SourceText, short_label
+from docgen.markup import one_line, shorten_code, text_value
 from docgen.model import Call, FlowBranch, FlowKind, FlowNode, Raise
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -70,7 +70,48 @@ def callee(src: SourceText, func: ast.expr) -> str:
         parts.append(node.id)
         # Interned: the same few names recur, and pickle then sends each once per chunk.
         return sys.intern(".".join(reversed(parts)))
-    return one_line(src.of(func), LABEL_WIDTH)
+    return short_label(src.of(func))
+
+
+ARG_WIDTH = 40  # one argument as a statement's step shows it
+
+
+def _literals(src: SourceText, call: ast.Call) -> tuple[str, ...]:
+    """``name=value`` for the keyword arguments given a literal (not ``...``), short ones."""
+    if not call.keywords:
+        return ()
+    out = []
+    for kw in call.keywords:
+        value = kw.value
+        if kw.arg and type(value) is ast.Constant and value.value is not Ellipsis:
+            text = one_line(src.of(kw))
+            if len(text) <= ARG_WIDTH:
+                out.append(text)
+    return tuple(out)
+
+
+def _arguments(src: SourceText, stmt: ast.stmt) -> tuple[str, ...]:
+    """The arguments of a statement that is one call (``f(a)``, ``x = f(a)``, ``await f(a)``),
+    each as written on one line, shortened at a syntax boundary."""
+    value = getattr(stmt, "value", None)
+    if type(value) is ast.Await:
+        value = value.value
+    if type(value) is not ast.Call or not (value.args or value.keywords):
+        return ()
+    nodes = sorted([*value.args, *value.keywords], key=lambda n: (n.lineno, n.col_offset))
+    return tuple([_argument(src, n) for n in nodes])
+
+
+def _argument(src: SourceText, node: ast.expr | ast.keyword) -> str:
+    text = one_line(src.of(node))
+    if len(text) <= ARG_WIDTH:
+        return text
+    short = shorten_code(text, ARG_WIDTH)
+    if not short.endswith("…"):  # elided inside brackets: ``headers={…}``
+        return short
+    # only a cut inside a token (a long string) would fit: show the keyword alone
+    name = getattr(node, "arg", None)
+    return f"{name}=…" if name else "…"
 
 
 class FlowBuilder:
@@ -112,7 +153,8 @@ class FlowBuilder:
         found.sort(key=lambda n: (n.lineno, n.col_offset))
         src = self.src
         names_found = tuple([callee(src, n.func) for n in found])
-        self.facts.calls.extend(map(Call, names_found, [n.lineno for n in found]))
+        lines = [n.lineno for n in found]
+        self.facts.calls.extend(map(Call, names_found, lines, [_literals(src, n) for n in found]))
         return names_found
 
     def node(self, stmt: ast.stmt) -> FlowNode:
@@ -125,7 +167,7 @@ class FlowBuilder:
             calls = self.calls_in(stmt.target, stmt.iter)  # type: ignore[attr-defined]
             label = f"{src.label(stmt.target)} in {src.label(stmt.iter)}"  # type: ignore[attr-defined]
             return FlowNode(
-                FlowKind.FOR, one_line(label, LABEL_WIDTH), line, self._loop(stmt), calls,
+                FlowKind.FOR, short_label(label), line, self._loop(stmt), calls,
                 is_async=kind is ast.AsyncFor,
             )  # fmt: skip
         if kind is ast.While:
@@ -141,7 +183,7 @@ class FlowBuilder:
             label = ", ".join(self._with_item(item) for item in items)
             body = (FlowBranch("", self.block(stmt.body), "body"),)  # type: ignore[attr-defined]
             return FlowNode(
-                FlowKind.WITH, one_line(label, LABEL_WIDTH), line, body, calls,
+                FlowKind.WITH, short_label(label), line, body, calls,
                 is_async=kind is ast.AsyncWith,
             )  # fmt: skip
         if kind is ast.Match:
@@ -159,7 +201,10 @@ class FlowBuilder:
             return FlowNode(FlowKind.RAISE, label, line, (), calls)
         if kind is ast.Expr and type(stmt.value) in _YIELDS:  # type: ignore[attr-defined]
             return FlowNode(FlowKind.YIELD, label, line, (), calls)
-        return FlowNode(_SIMPLE.get(kind, FlowKind.STATEMENT), label, line, (), calls)
+        simple = _SIMPLE.get(kind)
+        if simple is not None:
+            return FlowNode(simple, label, line, (), calls)
+        return FlowNode(FlowKind.STATEMENT, label, line, (), calls, args=_arguments(src, stmt))
 
     # -- compound statements ------------------------------------------------------------------
 
@@ -222,7 +267,7 @@ class FlowBuilder:
             if case.guard is not None:
                 calls.extend(self.calls_in(case.guard))
                 label = f"{label} if {src.of(case.guard)}"
-            branches.append(FlowBranch(one_line(label, LABEL_WIDTH), self.block(case.body), "case"))
+            branches.append(FlowBranch(short_label(label), self.block(case.body), "case"))
         subject = src.label(stmt.subject)
         return FlowNode(FlowKind.MATCH, subject, stmt.lineno, tuple(branches), tuple(calls))
 

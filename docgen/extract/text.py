@@ -12,9 +12,16 @@ import io
 import tokenize
 from itertools import accumulate
 
-from docgen.markup import one_line
+from docgen.markup import one_line, shorten_code
 
 LABEL_WIDTH = 80
+
+
+def short_label(text: str) -> str:
+    """Source text as a label: one line of at most ``LABEL_WIDTH`` characters, shortened at a
+    syntax boundary (``payload = {…}``, ``create(model=…, messages=…)``), never mid-string."""
+    line = one_line(text)
+    return line if len(line) <= LABEL_WIDTH else shorten_code(line, LABEL_WIDTH)
 
 
 def decode(data: bytes) -> str:
@@ -58,7 +65,7 @@ class SourceText:
         return self.slice(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
     def label(self, node: ast.AST) -> str:
-        return one_line(self.of(node), LABEL_WIDTH)
+        return short_label(self.of(node))
 
     def lines_of(self, line: int, end_line: int, end_col: int) -> str:
         """Whole lines from ``line`` (indentation included) up to ``end_col`` of ``end_line``."""

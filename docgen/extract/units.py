@@ -12,9 +12,9 @@ import inspect
 from collections.abc import Iterator
 
 from docgen.extract.flow import Facts, FlowBuilder
-from docgen.extract.text import LABEL_WIDTH, SourceText
+from docgen.extract.text import SourceText, short_label
 from docgen.extract.uses import conditional_defs, param_uses
-from docgen.markup import one_line, text_value
+from docgen.markup import text_value
 from docgen.model import (
     Attribute,
     ClassInfo,
@@ -209,7 +209,7 @@ class Extractor:
             source=src.of(stmt), is_async=False, decorators=(),
             params=self._params(node.args), returns=None, docstring=None, raises=(),
             return_values=(body,), yields=facts.yields, calls=tuple(facts.calls),
-            flow=(FlowNode(FlowKind.RETURN, one_line(f"return {body}", LABEL_WIDTH),
+            flow=(FlowNode(FlowKind.RETURN, short_label(f"return {body}"),
                            node.body.lineno, (), tuple(c.name for c in facts.calls)),),
             variant=variant, conditions=(("lambda", ""),),
             param_uses=param_uses(_LambdaDef(node), src.of),  # type: ignore[arg-type]

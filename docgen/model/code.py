@@ -97,6 +97,8 @@ class Call:
 
     name: str
     line: int
+    # keyword arguments given a literal value, as written: ``model="gpt-4o"``, ``stream=True``
+    literals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,9 @@ class FlowNode:
     branches: tuple[FlowBranch, ...] = ()
     calls: tuple[str, ...] = ()  # callees named in this node's own header/statement
     is_async: bool = False  # ``async for`` / ``async with``
+    # a statement that is a call (``f(a, k=v)``, ``x = await f(a)``): its arguments as written,
+    # each on one line and shortened at a syntax boundary (``headers={…}``)
+    args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

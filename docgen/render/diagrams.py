@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from docgen.markup import one_line
+from docgen.markup import one_line, shorten_code
 from docgen.model import FlowKind, FlowNode
 
 __all__ = ["MAX_MODULES", "MAX_NODES", "flowchart", "label", "module_graph"]
@@ -33,7 +33,7 @@ Words = Callable[..., str]  # the catalog's t(key, **kw)
 def label(text: str, width: int = WIDTH) -> str:
     """``text`` as a quoted Mermaid label: one line, cut to ``width``, every character that
     Mermaid or HTML reads as syntax written as an entity."""
-    return '"' + one_line(text, width).translate(_TABLE) + '"'
+    return '"' + shorten_code(one_line(text), width).translate(_TABLE) + '"'
 
 
 class _Chart:

@@ -45,6 +45,10 @@ def statement(label: str) -> Statement | None:
     """The shape of a one-statement label, or None when it does not parse. Labels repeat (a
     statement is read once for its steps and once to see whether it is a bare call; ``return
     None`` and ``self.x = x`` are everywhere), so the parse is cached."""
+    if "…" in label and "..." not in label:
+        # a label shortened at a syntax boundary (``payload = {…}``): "…" reads as ``...``
+        found = statement(label.replace("…", "..."))
+        return None if found is None else _elided(found)
     try:
         tree = ast.parse(label)
     except (SyntaxError, ValueError):
@@ -83,6 +87,16 @@ def statement(label: str) -> Statement | None:
     if isinstance(stmt, ast.Import | ast.ImportFrom):
         return Statement("import", names=tuple(alias.name for alias in stmt.names))
     return Statement("statement")
+
+
+def _elided(found: Statement) -> Statement:
+    def back(text: str) -> str:
+        return text.replace("...", "…")
+
+    return Statement(
+        found.kind, back(found.target), back(found.callee), back(found.value),
+        tuple(map(back, found.names)),
+    )  # fmt: skip
 
 
 def segment(source: str, node: ast.AST) -> str:

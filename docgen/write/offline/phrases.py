@@ -14,10 +14,9 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from docgen.extract.symbols import local_names
 from docgen.i18n import Catalog
-from docgen.markup import BUILTIN_NAMES, inline_code, one_line, shorten_code
-from docgen.model import FlowKind, FlowNode, FunctionInfo, ModuleInfo
+from docgen.markup import inline_code, one_line, shorten_code
+from docgen.model import FlowKind, FlowNode
 from docgen.write.offline.labels import (
     ASSIGN,
     def_name,
@@ -32,6 +31,7 @@ MAX_STEPS = 8
 MAX_RUN = 3  # plain statements described in one step before "and N more"
 MAX_BRIEF = 2  # nodes described inside a nested body
 MAX_CALLS = 6  # calls named in a folded "N more steps"
+MAX_ARGS = 4  # arguments shown with a call
 
 _COMPOUND = {FlowKind.IF, FlowKind.FOR, FlowKind.WHILE, FlowKind.TRY, FlowKind.WITH, FlowKind.MATCH}
 
@@ -137,7 +137,7 @@ class FlowPhraser:
         calls: list[str] = []
         for node in group[:MAX_RUN]:
             callee = self._pure_call(node)
-            if callee is not None:
+            if callee is not None and not node.args:  # a call with arguments: its own clause
                 calls.append(callee)
                 continue
             if calls:
@@ -303,11 +303,12 @@ class FlowPhraser:
         if kind in ("pass", "ellipsis"):
             return t(f"clause.{kind}")
         if kind in ("call", "await_call"):
-            return t(f"clause.{kind}", callee=code(stmt.callee))
+            return t(f"clause.{kind}", callee=self._called(stmt.callee, node.args))
         if kind == "await":
             return t("clause.await", expr=code(stmt.value))
         if kind in ("assign_call", "assign_await"):
-            return t(f"clause.{kind}", callee=code(stmt.callee), target=code(stmt.target))
+            callee = self._called(stmt.callee, node.args)
+            return t(f"clause.{kind}", callee=callee, target=code(stmt.target))
         if kind == "assign":
             return t("clause.assign", target=code(stmt.target), value=code(stmt.value, 60))
         if kind == "annotate":
@@ -326,10 +327,22 @@ class FlowPhraser:
         callee = node.calls[0] if node.calls else ""
         m = ASSIGN.match(label)
         if m and callee and m.group(2).startswith(callee + "("):
-            return t("clause.assign_call", callee=code(callee), target=code(m.group(1)))
+            called = self._called(callee, node.args)
+            return t("clause.assign_call", callee=called, target=code(m.group(1)))
         if callee and label.startswith(callee + "("):
-            return t("clause.call", callee=code(callee))
+            return t("clause.call", callee=self._called(callee, node.args))
         return t("clause.statement", stmt=code(label))
+
+    def _called(self, callee: str, args: Sequence[str]) -> str:
+        """The callee quoted, with the arguments it is given (``with arguments `model="x"`,
+        `stream=True```): the call's values are what a reader needs to know about it."""
+        if not args or all(a == "…" for a in args):  # nothing shown but elisions: no news
+            return code(callee)
+        shown = [code(a, 60) for a in args[:MAX_ARGS]]
+        if len(args) > MAX_ARGS:
+            shown.append(self.cat.plural(len(args) - MAX_ARGS, "clause.more_args"))
+        key = "clause.arg" if len(args) == 1 else "clause.args"
+        return self.cat.t(key, callee=code(callee), args=join_list(self.cat, shown))
 
     def _pure_call(self, node: FlowNode) -> str | None:
         """The callee (quoted) when the statement is nothing but a call."""
@@ -348,31 +361,3 @@ def _calls_in(node: FlowNode) -> Iterator[str]:
     for branch in node.branches:
         for inner in branch.body:
             yield from _calls_in(inner)
-
-
-MAIN_CALLS = 3  # calls a purpose names, at most
-
-
-def main_calls(fn: FunctionInfo, module: ModuleInfo | None) -> list[str]:
-    """The calls a function exists for, first first: calls of what its module imports or
-    defines (a library's API, the project's functions), not of builtins, local names, the
-    exceptions it raises or ``super()``."""
-    if module is None:
-        return []
-    known = {i.bound for i in module.imports}
-    known |= {f.name for f in module.functions} | {c.name for c in module.classes}
-    known -= local_names(fn)
-    raised = {(r.exception or "").split("(")[0].strip() for r in fn.raises}
-    out: list[str] = []
-    for call in fn.calls:
-        name = call.name
-        head = name.split(".")[0]
-        if head not in known or head in BUILTIN_NAMES or name in raised:
-            continue
-        if not name.replace(".", "").replace("_", "").isalnum():
-            continue  # a call of an expression: ``handlers[k]()``, ``f()()``
-        if name not in out:
-            out.append(name)
-        if len(out) == MAIN_CALLS:
-            break
-    return out

@@ -42,9 +42,9 @@ from docgen.write.offline.phrases import (
     code,
     foreign,
     join_list,
-    main_calls,
     sentence,
 )
+from docgen.write.offline.purpose import Purposes, returned
 
 __all__ = ["OfflineWriter"]
 
@@ -64,6 +64,7 @@ class OfflineWriter(ModuleDocs):
         self.lang = lang
         self.catalog: Catalog = load_catalog(lang, [templates] if templates else [])
         self.flow = FlowPhraser(self.catalog)
+        self.purposes = Purposes(self.catalog)
 
     @property
     def in_worker(self) -> OfflineWriter:
@@ -102,7 +103,7 @@ class OfflineWriter(ModuleDocs):
     def function(self, fn: FunctionInfo, module: ModuleInfo | None = None) -> FunctionDoc:
         doc = parse_docstring(fn.docstring)
         cls = _owner(fn)
-        summary = sentence(doc.summary) if doc.summary else self._purpose(fn, cls, module)
+        summary = sentence(doc.summary) if doc.summary else self.purposes.function(fn, cls, module)
         shown = foreign(self.catalog, summary) if doc.summary else summary
         purpose = f"{shown}\n\n{doc.description}" if doc.description else shown
         examples = tuple(Example(code) for code in doc.examples if parses(code))
@@ -118,76 +119,6 @@ class OfflineWriter(ModuleDocs):
             examples=examples,
             summary=summary,
         )
-
-    def _subject(self, fn: FunctionInfo, cls: str | None) -> str:
-        t = self.catalog.t
-        name, owner = code(fn.name), code(cls or "")
-        if cls and fn.property_role:
-            return t(f"subject.property_{fn.property_role}", name=name, cls=owner)
-        if cls and fn.name == "__init__":
-            return t("subject.constructor", cls=owner)
-        prefix = "async_" if fn.is_async else ""
-        if fn.context_manager:
-            kind = "method" if cls else "function"
-            return t(f"subject.{prefix}context_manager_{kind}", name=name, cls=owner)
-        if fn.yields:
-            prefix += "generator_"
-        if cls:
-            if "staticmethod" in fn.decorators:
-                return t(f"subject.{prefix}staticmethod", name=name, cls=owner)
-            if "classmethod" in fn.decorators:
-                return t(f"subject.{prefix}classmethod", name=name, cls=owner)
-            return t(f"subject.{prefix}method", name=name, cls=owner)
-        return t(f"subject.{prefix}function", name=name)
-
-    def _purpose(self, fn: FunctionInfo, cls: str | None, module: ModuleInfo | None = None) -> str:
-        cat = self.catalog
-        params = fn.call_params
-        if params:
-            names = join_list(cat, [code(p.name) for p in params])
-            takes = cat.plural(len(params), "clause.takes", names=names)
-        else:
-            takes = cat.t("clause.takes_none")
-        gives = self._gives(fn)
-        main = main_calls(fn, module)
-        if fn.property_role == "getter" and not params:
-            parts = [gives] if gives else [cat.t("clause.returns_nothing")]
-        elif main and fn.name != "__init__":  # what the body does says more than its signature
-            quoted = [code(c, 60) for c in main]  # "calls a, b and returns": one "and"
-            names = ", ".join(quoted) if gives else join_list(cat, quoted)
-            calls = cat.t("clause.call", callee=names)
-            parts = [calls, gives] if gives else [calls]
-        else:
-            parts = [takes, gives] if gives else [takes]
-        text = sentence(f"{self._subject(fn, cls)} {join_list(cat, parts)}")
-        if fn.is_overload:
-            text += " " + cat.t("sentence.overload")
-        return text
-
-    def _gives(self, fn: FunctionInfo) -> str:
-        t = self.catalog.t
-        if fn.yields:
-            return (
-                t("clause.gives_yield_type", type=code(fn.returns))
-                if fn.returns
-                else t("clause.gives_yield")
-            )
-        if fn.returns and fn.returns != "None":
-            return t("clause.gives_type", type=code(fn.returns))
-        values = _returned(fn)
-        if values:
-            return self._values("clause.gives_value", "clause.gives_values", values)
-        if fn.is_overload or fn.name == "__init__":
-            return ""
-        if fn.returns == "None" or fn.flow:
-            return t("clause.returns_nothing")
-        return ""
-
-    def _values(self, one: str, many: str, values: list[str]) -> str:
-        quoted = [code(v, 60) for v in values]
-        if len(quoted) == 1:
-            return self.catalog.t(one, value=quoted[0])
-        return self.catalog.t(many, values=", ".join(quoted))
 
     def _param(self, fn: FunctionInfo, p, doc: Docstring) -> ParamDoc:
         return describe_param(self.catalog, fn, p, doc)
@@ -209,9 +140,9 @@ class OfflineWriter(ModuleDocs):
             return t("returns.generator")
         if fn.returns and fn.returns != "None":
             return t("returns.type", type=code(fn.returns))
-        values = _returned(fn)
+        values = returned(fn)
         if values:
-            return self._values("returns.value", "returns.values", values)
+            return self.purposes.values("returns.value", "returns.values", values)
         return ""
 
     def _raises(self, fn: FunctionInfo, doc: Docstring) -> tuple[RaiseDoc, ...]:
@@ -372,12 +303,6 @@ def _bare(unit: Unit) -> Doc:
 
 def _owner(fn: FunctionInfo) -> str | None:
     return fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else None
-
-
-def _returned(fn: FunctionInfo) -> list[str]:
-    return [v for v in dict.fromkeys(fn.return_values) if v != "None"] + (
-        ["None"] if "None" in fn.return_values and len(set(fn.return_values)) > 1 else []
-    )
 
 
 def _exception_name(text: str) -> str:
