@@ -482,3 +482,27 @@ def test_purpose_from_what_the_body_does() -> None:
         "вызывает `json.dump` с аргументами `self.items`, `open(self.path, 'w')`, `indent=2`"
         " и `sort_keys=True`" in save_steps
     )
+
+
+def test_example_values_come_from_the_code() -> None:
+    """A parameter the example must bind gets the literal the function compares it with, or
+    an object of the module's own class its annotation names (imported with the function);
+    with neither, a placeholder that says its annotation."""
+    from docgen.markup import unbound_names
+    from docgen.write.offline.examples import function_example
+
+    source = (
+        "class Manager:\n    def __init__(self, limit: int = 3):\n        self.limit = limit\n\n\n"
+        "class Needs:\n    def __init__(self, thing):\n        self.thing = thing\n\n\n"
+        "def run(mode, manager: Manager, other: 'Needs', client: 'Remote'):\n"
+        "    if mode == 'fast':\n        return manager\n    return other, client\n"
+    )
+    module = extract_source(source, module="pkg.run", path="pkg/run.py")
+    fn = next(f for f in module.functions if f.name == "run")
+    example = function_example(fn, module)
+    assert example.splitlines()[:1] == ["from pkg.run import run, Manager"]
+    assert "mode = 'fast'" in example
+    assert "manager = Manager()" in example
+    assert "other = ...  # 'Needs'" in example  # Needs() would read an unbound `thing`
+    assert "client = ...  # 'Remote'" in example
+    assert unbound_names(example) == ()

@@ -124,7 +124,8 @@ def function_example(fn: FunctionInfo, module: ModuleInfo | None) -> str:
     example reads no name it never defines."""
     owner = fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else None
     known = {**_known_params(owner, module), **{p.name: p for p in fn.params}}
-    return _self_contained(_function_call(fn, module), known)
+    compared = {name: value for name, use, value in fn.param_uses if use == "compared"}
+    return _self_contained(_function_call(fn, module), known, module, compared)
 
 
 def _known_params(cls_qualname: str | None, module: ModuleInfo | None) -> dict[str, Parameter]:
@@ -141,9 +142,15 @@ def _known_params(cls_qualname: str | None, module: ModuleInfo | None) -> dict[s
     }
 
 
-def _self_contained(code: str, params: dict[str, Parameter]) -> str:
-    """``code`` with a placeholder line for each parameter it reads but never binds, after its
-    imports."""
+def _self_contained(
+    code: str,
+    params: dict[str, Parameter],
+    module: ModuleInfo | None = None,
+    compared: dict[str, str] | None = None,
+) -> str:
+    """``code`` with a line binding each parameter it reads but never binds, after its
+    imports: a value the code itself gives (the literal the function compares it with, an
+    object of the module's own class named by the annotation), else a placeholder."""
     missing = [name for name in unbound_names(code) or () if name in params]
     if not missing:
         return code
@@ -153,6 +160,13 @@ def _self_contained(code: str, params: dict[str, Parameter]) -> str:
         at += 1
     holders = []
     for name in missing:
+        value = _value_for(params[name], module, (compared or {}).get(name))
+        if value is not None:
+            holders.append(f"{name} = {value}")
+            cls = value.split("(")[0]
+            if cls.isidentifier() and module is not None:  # the class is imported too
+                lines = _also_import(lines, module.name, cls)
+            continue
         annotation = one_line(params[name].annotation or "", 60)
         holders.append(f"{name} = ...  # {annotation}" if annotation else f"{name} = ...")
     head = lines[:at]
@@ -161,6 +175,42 @@ def _self_contained(code: str, params: dict[str, Parameter]) -> str:
     rest = lines[at:]
     gap = [""] if rest and rest[0].startswith(("def ", "async def ")) else []
     return "\n".join([*head, *([""] if head else []), *holders, *gap, *rest])
+
+
+def _also_import(lines: list[str], module: str, name: str) -> list[str]:
+    """``lines`` whose ``from module import ...`` line also imports ``name``."""
+    head = f"from {module} import "
+    for i, line in enumerate(lines):
+        if line.startswith(head):
+            names = [n.strip() for n in line[len(head) :].split(",")]
+            if name not in names:
+                lines = [*lines[:i], head + ", ".join([*names, name]), *lines[i + 1 :]]
+            return lines
+    return lines
+
+
+# a string it is compared with is a value it expects ("fast"); a number is usually a bound
+# (``if n <= 0: raise``), so numbers are not taken
+_PLAIN_LITERAL = re.compile(r"""^(?:"[^"\\]{1,40}"|'[^'\\]{1,40}')$""")
+
+
+def _value_for(param: Parameter, module: ModuleInfo | None, compared: str | None) -> str | None:
+    """A value the code gives for ``param``, or None: the string it is compared with, or ``Cls(...)`` when its annotation names a class of this module that can be made
+    from literals alone."""
+    if compared and _PLAIN_LITERAL.match(compared):
+        return compared
+    ann = (param.annotation or "").strip().strip("'\"")
+    parts = [p.strip() for p in _split_union(ann)] if ann else []
+    if ann.startswith("Optional[") and ann.endswith("]"):
+        parts = [ann[len("Optional[") : -1].strip()]
+    names = [p for p in parts if p != "None"]
+    if module is None or len(names) != 1 or not _IDENT.match(names[0]):
+        return None
+    cls = _find_class(module, names[0])
+    if cls is None or cls.qualname != names[0]:
+        return None
+    made = _instance(cls.qualname, module)[0].split(" = ", 1)[1]
+    return made if unbound_names(made) == (cls.qualname,) else None
 
 
 def _function_call(fn: FunctionInfo, module: ModuleInfo | None) -> str:
