@@ -141,7 +141,7 @@ def run(config: Config, *, console: Console) -> RunReport:
                 pages = renderer.pages(written, page_path)
                 symbols = written.symbols
                 if symbols is None and written.module is not None and pages:
-                    symbols = page_symbols(written.module, pages)
+                    symbols = page_symbols(written.module, pages, written.docs)
                 held.add(pages, symbols)
                 tally.add(written, pages)
         except KeyboardInterrupt:

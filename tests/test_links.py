@@ -268,3 +268,45 @@ def test_a_lost_cache_redoes_the_carried_modules_once(project: Path, capsys) -> 
     assert report["modules"] == 5  # the carried modules were redone for their records
     assert "graphpkg.util:extra -->\n\n**Вызывает**: [`log`](#log)." in page(project, "util.md")
     assert strict_build(project).returncode == 0
+
+
+def test_a_usage_note_shows_the_entry_other_modules_use_most(tmp_path, monkeypatch) -> None:
+    """By calls from other modules, then by position; a partial rerun that changes who calls
+    what changes the carried module's note the same way a full run would."""
+    pkg = tmp_path / "lib"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tools.py").write_text(
+        "def first(x: int) -> int:\n    return x\n\n\n"
+        "def second(name: str) -> str:\n    return name\n\n\n"
+        "class Third:\n    def run(self) -> None:\n        pass\n"
+    )
+    app = pkg / "app.py"
+    app.write_text("from lib.tools import second\n\n\ndef main():\n    second('a')\n")
+    monkeypatch.chdir(tmp_path)
+    note = tmp_path / "docs" / "usage" / "lib" / "tools.md"
+
+    def example() -> str:
+        text = note.read_text(encoding="utf-8")
+        return text.split("<!-- docgen:entry -->\n", 1)[1].split("\n<!-- /docgen:entry -->")[0]
+
+    assert main(["lib", "-q"]) == 0
+    assert "second(" in example() and "first(" not in example()
+    # now the class is used most (a method call counts for its class): a partial rerun
+    app.write_text(
+        "from lib.tools import Third, second\n\n\ndef main():\n    Third().run()\n"
+        "    Third().run()\n    second('a')\n"
+    )
+    assert main(["lib", "-q"]) == 0
+    assert "Third()" in example()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(pkg, fresh / "lib")
+    monkeypatch.chdir(fresh)
+    assert main(["lib", "-q"]) == 0  # a full run in a new place agrees
+    again = fresh / "docs" / "usage" / "lib" / "tools.md"
+    assert again.read_text(encoding="utf-8") == note.read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    # nobody calls it any more: the first entry again
+    app.write_text("def main():\n    return 0\n")
+    assert main(["lib", "-q"]) == 0
+    assert "first(" in example()

@@ -67,6 +67,8 @@ class ProjectGraph:
         self._imports: dict[str, list[str]] = {}
         self._called_modules: dict[str, set[str]] = {}
         self._imported_by: dict[str, list[str]] = {}
+        # module -> top-level name -> the other modules calling it (once per call)
+        self._outside: dict[str, dict[str, list[str]]] = {}
         self._build()
 
     # ----------------------------------------------------------------------------- queries
@@ -105,6 +107,11 @@ class ProjectGraph:
     def callers(self, uid: str) -> tuple[Caller, ...]:
         """The units calling ``uid``, each with the line and code of its call."""
         return tuple(self._callers.get(uid, ()))
+
+    def outside_uses(self, module: str) -> dict[str, list[str]]:
+        """For each top-level name of ``module`` (a function, or a class with its methods),
+        the other modules' calls of it: one calling module per call."""
+        return self._outside.get(module, {})
 
     def called_modules(self, module: str) -> set[str]:
         """The modules whose units the units of ``module`` call."""
@@ -145,6 +152,9 @@ class ProjectGraph:
             caller = self.targets.get(f"{sym.module}.{scope}" if scope else "")
             caller = caller or self.targets[sym.module]
             self._callers.setdefault(callee.uid, []).append((caller, call.line, call.code))
+            if callee.module != sym.module:
+                top = callee.qualname.split(".")[0]
+                self._outside.setdefault(callee.module, {}).setdefault(top, []).append(sym.module)
         seen: list[str] = []
         for imp in sym.imports:
             target = self._imported_module(sym, imp)

@@ -94,6 +94,9 @@ class ModuleDoc:
     steps: tuple[str, ...]  # Шаги выполнения (usage note)
     usage_example: Example | None  # Пример использования (usage note)
     entry_point: str = ""  # Точка входа description, "" when there is no __main__ block
+    # the public entries' examples (qualname, example), first = usage_example: the one most
+    # used from other modules replaces it once the project graph is known
+    entries: tuple[tuple[str, Example], ...] = ()
 
 
 Doc = ModuleDoc | ClassDoc | FunctionDoc

@@ -58,6 +58,9 @@ class ModuleSymbols:
     # (function qualname or "" for module code, local name, class as written): what the code
     # says a name holds, from an annotated parameter or ``x = C(...)``
     bindings: tuple[tuple[str, str, str], ...] = ()
+    # (top-level qualname, its usage example as the usage note shows it), when the note may
+    # show the one other modules use most instead of the first (the first is on the page)
+    entries: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

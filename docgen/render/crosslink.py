@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from docgen.extract import fingerprint
 from docgen.extract.graph import ProjectGraph
 from docgen.markup import inline_code
-from docgen.model import ManifestEntry, ModuleSymbols, Page, Target, dump_records
-from docgen.render.links import href, link
+from docgen.model import ManifestEntry, ModuleSymbols, Page, PageKind, Target, dump_records
+from docgen.render.links import chosen_entry, href, link
 from docgen.render.renderer import Renderer
 from docgen.store.cache import Cache
 from docgen.store.keys import canonical_hash
@@ -98,15 +98,19 @@ def _link_blob(item: tuple[Page, bytes]) -> tuple[Page, bytes]:
 
 
 def linked(page: Page, graph: ProjectGraph, renderer: Renderer) -> Page:
-    """``page`` with its names linked and its call-graph blocks filled in."""
+    """``page`` with its names linked and its call-graph blocks filled in (and a usage note's
+    example the entry other modules use most)."""
+    text, chosen_by = page.text, set()
+    if page.kind is PageKind.USAGE:
+        text, chosen_by = chosen_entry(text, graph, page.module)
     text, depends = link(
-        page.text,
+        text,
         page=page.rel_path,
         module=page.module,
         graph=graph,
         blocks=lambda uid, where: call_graph(renderer, graph, uid, where),
     )
-    return dataclasses.replace(page, text=text, depends=tuple(sorted(depends)))
+    return dataclasses.replace(page, text=text, depends=tuple(sorted({*depends, *chosen_by})))
 
 
 def affected(

@@ -11,18 +11,33 @@ on a carried page (unchanged source, read from disk) when the graph around it ch
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from docgen.extract.graph import ProjectGraph
 from docgen.extract.symbols import module_symbols
-from docgen.model import ModuleInfo, ModuleSymbols, Page, PageKind, Target
+from docgen.model import Doc, ModuleDoc, ModuleInfo, ModuleSymbols, Page, PageKind, Target
+from docgen.render.markdown import fenced
 
-__all__ = ["GRAPH_MARK", "graph_mark", "href", "link", "page_symbols", "unlink"]
+__all__ = [
+    "ENTRY_MARKS",
+    "GRAPH_MARK",
+    "chosen_entry",
+    "graph_mark",
+    "href",
+    "link",
+    "page_symbols",
+    "unlink",
+]
 
 GRAPH_MARK = "<!-- docgen:graph {uid} -->"
+ENTRY_MARKS = ("<!-- docgen:entry -->", "<!-- /docgen:entry -->")  # around a usage example
+_ENTRY_BLOCK = re.compile(
+    re.escape(ENTRY_MARKS[0]) + r"\n.*?\n" + re.escape(ENTRY_MARKS[1]), re.DOTALL
+)
 _GRAPH_END = "<!-- /docgen:graph -->"
 _GRAPH_BLOCK = re.compile(
     r"^<!-- docgen:graph (?P<uid>[^ ]+) -->\n(?:(?:(?!<!-- docgen:graph ).*\n)*?"
@@ -40,13 +55,39 @@ _VARIANT = re.compile(r"-\d+$")
 Blocks = Callable[[str, str], str]
 
 
-def page_symbols(module: ModuleInfo, pages: Sequence[Page]) -> ModuleSymbols:
-    """The graph record of ``module``, with the anchors its reference page really has."""
+def page_symbols(
+    module: ModuleInfo, pages: Sequence[Page], docs: Mapping[str, Doc] | None = None
+) -> ModuleSymbols:
+    """The graph record of ``module``, with the anchors its reference page really has and the
+    usage examples its usage note may choose among (its doc's ``entries``, as fenced)."""
     by_kind = {p.kind: p for p in pages}
     reference = by_kind[PageKind.REFERENCE]
-    return module_symbols(module, reference=reference.rel_path,
-                          usage=by_kind[PageKind.USAGE].rel_path,
-                          anchors=set(_HEADING_ID.findall(reference.text)))  # fmt: skip
+    sym = module_symbols(module, reference=reference.rel_path,
+                         usage=by_kind[PageKind.USAGE].rel_path,
+                         anchors=set(_HEADING_ID.findall(reference.text)))  # fmt: skip
+    doc = (docs or {}).get(module.uid)
+    if (
+        isinstance(doc, ModuleDoc)
+        and doc.entries
+        and ENTRY_MARKS[0] in by_kind[PageKind.USAGE].text
+    ):
+        entries = tuple((name, fenced(e.code, e.lang)) for name, e in doc.entries)
+        sym = dataclasses.replace(sym, entries=entries)
+    return sym
+
+
+def chosen_entry(text: str, graph: ProjectGraph, module: str) -> tuple[str, set[str]]:
+    """A usage note's example, the entry other modules call most (by their calls, then by its
+    position), and the modules that choice depends on."""
+    sym = graph.modules.get(module)
+    found = _ENTRY_BLOCK.search(text)
+    if sym is None or not sym.entries or found is None:
+        return text, set()
+    uses = graph.outside_uses(module)
+    ranked = sorted(enumerate(sym.entries), key=lambda e: (-len(uses.get(e[1][0], ())), e[0]))
+    depends = {m for name, _ in sym.entries for m in uses.get(name, ())}
+    block = f"{ENTRY_MARKS[0]}\n{ranked[0][1][1]}\n{ENTRY_MARKS[1]}"
+    return text[: found.start()] + block + text[found.end() :], depends
 
 
 def graph_mark(uid: str) -> str:

@@ -37,7 +37,7 @@ from docgen.model import (
 )
 from docgen.render import budget, quality
 from docgen.render.diagrams import flowchart, module_graph
-from docgen.render.links import graph_mark, page_symbols
+from docgen.render.links import ENTRY_MARKS, graph_mark, page_symbols
 from docgen.render.markdown import (
     code_span,
     escape_prose,
@@ -104,6 +104,7 @@ class Renderer:
             class_header=class_header,
             flow_rows=flow_rows,
             graph_mark=graph_mark,
+            entry_marks=ENTRY_MARKS,
             data_summary=data_summary,
             data_kind=lambda kind: self.catalog.t(
                 f"data.{kind if kind in DATA_KINDS else 'other'}"
@@ -304,7 +305,7 @@ class RenderTask:
                 diagrams=self.diagrams,
             )
         pages = self._renderer.pages(written, self.page_path)
-        symbols = page_symbols(written.module, pages)
+        symbols = page_symbols(written.module, pages, written.docs)
         return dataclasses.replace(written, module=None, docs={}, pages=pages, symbols=symbols)
 
 

@@ -126,6 +126,7 @@ def doc_to_dict(doc: Doc) -> dict[str, Any]:
                 None if doc.usage_example is None else _example_to_dict(doc.usage_example)
             ),
             "entry_point": doc.entry_point,
+            "entries": [[name, _example_to_dict(e)] for name, e in doc.entries],
         }
     raise TypeError(f"not a doc: {type(doc).__name__}")
 
@@ -161,8 +162,18 @@ def doc_from_dict(data: Any) -> Doc:
             steps=_strings(data, "steps"),
             usage_example=None if example is None else _example_from_dict(example),
             entry_point=_str(data, "entry_point", ""),
+            entries=_entries_from(data),
         )
     raise SerializeError(f"unknown doc kind: {kind!r}")
+
+
+def _entries_from(data: dict[str, Any]) -> tuple[tuple[str, Example], ...]:
+    out = []
+    for item in _list(data, "entries") if "entries" in data else []:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            raise SerializeError("an entry must be [name, example]")
+        out.append((item[0], _example_from_dict(item[1])))
+    return tuple(out)
 
 
 def doc_to_json(doc: Doc) -> str:

@@ -195,8 +195,9 @@ _PLAIN_LITERAL = re.compile(r"""^(?:"[^"\\]{1,40}"|'[^'\\]{1,40}')$""")
 
 
 def _value_for(param: Parameter, module: ModuleInfo | None, compared: str | None) -> str | None:
-    """A value the code gives for ``param``, or None: the string it is compared with, or ``Cls(...)`` when its annotation names a class of this module that can be made
-    from literals alone."""
+    """A value the code gives for ``param``, or None: the string it is compared with, or
+    ``Cls(...)`` when its annotation names a class of this module that can be made from
+    literals alone."""
     if compared and _PLAIN_LITERAL.match(compared):
         return compared
     ann = (param.annotation or "").strip().strip("'\"")

@@ -19,14 +19,18 @@ from docgen.model import (
 )
 from docgen.write.offline.docstrings import parse_docstring, plain_text
 from docgen.write.offline.examples import (
+    class_example,
     example_or_none,
+    function_example,
     is_exception,
     module_example,
     public_api,
 )
 from docgen.write.offline.phrases import FlowPhraser, code, foreign, join_list, sentence
 
-__all__ = ["ModuleDocs"]
+__all__ = ["MAX_ENTRIES", "ModuleDocs"]
+
+MAX_ENTRIES = 6  # public entries a usage note may choose its example among
 
 
 class ModuleDocs:
@@ -52,14 +56,31 @@ class ModuleDocs:
             body = self.flow.brief(mod.main_block.flow)
             runs_as = mod.name.removesuffix(".__main__")  # a package's __main__: python -m pkg
             entry = cat.t("module.entry_point", command=code(f"python -m {runs_as}"), body=body)
+        entries = self._entries(mod)
         return ModuleDoc(
             title=title,
             overview=overview,
             details=details,
             steps=self._usage_steps(mod),
-            usage_example=self._usage_example(mod),
+            usage_example=entries[0][1] if entries else self._usage_example(mod),
             entry_point=entry,
+            entries=entries,
         )
+
+    def _entries(self, mod: ModuleInfo) -> tuple[tuple[str, Example], ...]:
+        """Examples of a library's first public entries (exceptions aside), when there are
+        two or more to choose from: the page shows the first until the graph says which one
+        other modules use most."""
+        if mod.main_block is not None or mod.is_script or data_summary(mod):
+            return ()
+        out = []
+        for unit in [u for u in public_api(mod) if not is_exception(u)][:MAX_ENTRIES]:
+            built = function_example(unit, mod) if isinstance(unit, FunctionInfo) else (
+                class_example(unit, mod))  # fmt: skip
+            example = example_or_none(built)
+            if example is not None:
+                out.append((unit.qualname, example))
+        return tuple(out) if len(out) > 1 else ()
 
     def _usage_example(self, mod: ModuleInfo) -> Example | None:
         """How to use the module: an entry point is run (``python -m pkg.mod``; a package's
