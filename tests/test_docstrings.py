@@ -85,7 +85,7 @@ def test_numpy():
     assert doc.style == "numpy"
     assert [(p.name, p.type, p.description) for p in doc.params] == [
         ("a", "int", "The first."),
-        ("b", "int, optional", "The second."),
+        ("b", "int", "The second."),  # "optional": the signature says it
     ]
     assert (doc.yields.type, doc.yields.description) == ("int", "Partial sums.")
     assert doc.returns is None
@@ -121,7 +121,7 @@ def test_rest_markup_is_read_as_its_text():
         "Args:\n    path: a :class:`pathlib.Path`.\n"
     )
     assert doc.summary == "Join with `os.path.join` and `save`."
-    assert doc.description == "Notes\n\nSee the guide; *args are passed on."
+    assert doc.description == "**Notes**\n\nSee the guide; *args are passed on."
     assert doc.params[0].description == "a `pathlib.Path`."
 
 
@@ -131,3 +131,50 @@ def test_a_paragraph_opening_with_a_role_is_text_not_a_field() -> None:
     doc = parse_docstring("Run it.\n\n:func:`run` is the whole of a run.\n\n:param x: the thing\n")
     assert doc.description == "`run` is the whole of a run."
     assert [(p.name, p.description) for p in doc.params] == [("x", "the thing")]
+
+
+def test_sections_come_from_docstring_parser_with_our_reading_as_the_fallback() -> None:
+    # NumPy's "x, y : type" documents both; reST ":ivar:" is an attribute
+    numpy = parse_docstring(
+        "Sum.\n\nParameters\n----------\nx, y : int\n    The terms.\n\n"
+        "Returns\n-------\ntotal : int\n    The sum.\n"
+    )
+    assert [(p.name, p.type, p.description) for p in numpy.params] == [
+        ("x", "int", "The terms."),
+        ("y", "int", "The terms."),
+    ]
+    assert (numpy.returns.name, numpy.returns.type) == ("total", "int")
+    rest = parse_docstring("Box.\n\n:ivar size: how big\n:param int a: the a\n")
+    assert [(a.name, a.description) for a in rest.attributes] == [("size", "how big")]
+    assert [(p.name, p.type) for p in rest.params] == [("a", "int")]
+    # docstring-parser refuses a Google "Raises:" item without a colon: ours reads it
+    google = parse_docstring("Do.\n\nArgs:\n    x (int): An x.\n\nRaises:\n    KeyError\n")
+    assert [r.name for r in google.raises] == ["KeyError"]
+    assert [(p.name, p.type) for p in google.params] == [("x", "int")]
+
+
+def test_rest_blocks_become_markdown_and_doctests_leave_the_prose() -> None:
+    from docgen.render.markdown import escape_prose
+
+    doc = parse_docstring(
+        "Compute the *same* value, **faster**.\n\n"
+        "Use `Python <https://python.org>`_ like this::\n\n    total = f(1)\n\n"
+        ".. note:: Mind the gap.\n\n"
+        ".. code-block:: python\n\n    g(2)\n\n"
+        ".. a comment\n\n"
+        ">>> f(1)\n3\n\nThe end.\n"
+    )
+    assert doc.summary == "Compute the *same* value, **faster**."
+    assert doc.description == (
+        "Use Python like this:\n\n    total = f(1)\n\n**Note:** Mind the gap.\n\n\n    g(2)\n\n"
+        "\nThe end."
+    )
+    assert doc.examples == ("f(1)",)
+    shown = escape_prose(doc.description)
+    assert "```\ntotal = f(1)\n```" in shown and "```\ng(2)\n```" in shown
+    assert "**Note:** Mind the gap." in shown and "3" not in shown
+    assert escape_prose(doc.summary) == "Compute the *same* value, **faster**."
+    # what is not emphasis stays literal: stars of *args and arithmetic, braces, tags
+    assert escape_prose("pass *args, a * b, {{ x }} <b>") == (
+        "pass \\*args, a \\* b, \\{\\{ x \\}\\} &lt;b&gt;"
+    )

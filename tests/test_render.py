@@ -206,7 +206,7 @@ def test_home_page_groups_modules_by_package_with_summaries_and_counts():
     ]
     page = Renderer().home(mods, site_name="Demo <site>")
     assert page.startswith("# Demo &lt;site&gt;\n")
-    tool = "- [`tool`](reference/tool.md) — Read `x` \\*fast\\*. (1 класс, 1 функция)"
+    tool = "- [`tool`](reference/tool.md) — Read `x` *fast*. (1 класс, 1 функция)"
     assert "## Модули\n\n" + tool in page
     assert "## Пакет `pkg`\n\nПакет `pkg`.\n\n[справочник](reference/pkg/index.md)" in page
     line = (
@@ -312,7 +312,7 @@ def test_indented_docstring_blocks_keep_their_layout() -> None:
     text = "Exit codes:\n\n    0    ok\n    2    some <units> failed\n\nThe end, *really*."
     out = escape_prose(text)
     assert "```\n0    ok\n2    some <units> failed\n```" in out  # code: shown as written
-    assert out.endswith("The end, \\*really\\*.")
+    assert out.endswith("The end, *really*.")  # emphasis is kept
     # a continuation line of a sentence is prose, not a block
     assert "```" not in escape_prose("First line\n  continued here")
 

@@ -102,14 +102,32 @@ def _escape_line(line: str) -> str:
     elif m := _LIST_MARK.match(line):
         prefix, line = m.group(0), line[m.end() :]
     if "`" not in line:
-        return prefix + _escape_plain(line)
+        return prefix + _escape_segment(line)
     out = [prefix]
     pos = 0
     for m in _SPAN.finditer(line):
-        out.append(_escape_plain(line[pos : m.start()]))
+        out.append(_escape_segment(line[pos : m.start()]))
         out.append(_safe_span(m.group(0)))
         pos = m.end()
-    out.append(_escape_plain(line[pos:]))
+    out.append(_escape_segment(line[pos:]))
+    return "".join(out)
+
+
+# *emphasis* and **strong**, as reST and Markdown both write them: kept (their text escaped).
+# Not a lone star, "*args", "a * b" or "2*x*y": the marks hug a word on both sides.
+_EMPHASIS = re.compile(r"(?<![\w*\\])(\*\*|\*)(?=[^\s*])([^*\n]*?[^\s*\\])\1(?![\w*])")
+
+
+def _escape_segment(text: str) -> str:
+    if "*" not in text:
+        return _escape_plain(text)
+    out: list[str] = []
+    pos = 0
+    for m in _EMPHASIS.finditer(text):
+        mark = m.group(1)
+        out += [_escape_plain(text[pos : m.start()]), mark, _escape_plain(m.group(2)), mark]
+        pos = m.end()
+    out.append(_escape_plain(text[pos:]))
     return "".join(out)
 
 

@@ -13,7 +13,13 @@ import inspect
 import re
 from dataclasses import dataclass
 
-__all__ = ["DocItem", "Docstring", "parse_docstring"]
+from docstring_parser import google as _google_lib
+from docstring_parser import numpydoc as _numpy_lib
+from docstring_parser import rest as _rest_lib
+
+from docgen.write.offline.rest import plain_text
+
+__all__ = ["DocItem", "Docstring", "parse_docstring", "plain_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,29 +102,6 @@ def parse_docstring(text: str | None) -> Docstring:
     )
 
 
-# :func:`name`, :py:meth:`~pkg.Class.method`, :ref:`Title <label>` -> `name`, `method`, Title
-_ROLE = re.compile(r":(?:[\w-]+:)?([\w-]+):`(~?)([^`<]*?)\s*(?:<[^`>]*>)?`")
-_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`#*+])\1{2,}\s*$")
-_PROSE_ROLES = frozenset({"ref", "doc", "term", "abbr", "dfn"})  # their text is prose
-
-
-def plain_text(text: str) -> str:
-    """reST roles as code spans (a ``~`` keeps the last name part; ``:ref:`` and the like keep
-    their text), section underlines dropped, ``\\*`` as ``*``."""
-    if not text:
-        return text
-
-    def role(match: re.Match[str]) -> str:
-        kind, short, target = match.group(1), match.group(2), match.group(3).strip()
-        if short:
-            target = target.rsplit(".", 1)[-1]
-        return target if kind in _PROSE_ROLES else f"`{target}`"
-
-    text = _ROLE.sub(role, text)
-    lines = [line for line in text.split("\n") if not _UNDERLINE.match(line)]
-    return "\n".join(lines).replace("\\*", "*")
-
-
 def _plain_item(item: DocItem) -> DocItem:
     return dataclasses.replace(item, description=plain_text(item.description))
 
@@ -129,17 +112,77 @@ def _parse(text: str | None) -> Docstring:
     lines = inspect.cleandoc(text).splitlines()
     examples = _doctests(lines)
     if any(_SPHINX_FIELD.match(line) for line in lines):
-        return _sphinx(lines, examples)
+        return _sections_by_library(_sphinx(lines, examples), lines)
     numpy = any(
         _NUMPY_RULE.match(lines[i + 1]) and lines[i].strip().lower() in _SECTIONS
         for i in range(len(lines) - 1)
     )
     if numpy:
-        return _sectioned(lines, examples, "numpy")
+        return _sections_by_library(_sectioned(lines, examples, "numpy"), lines)
     google = any(
         (m := _GOOGLE_HEADER.match(line)) and m.group(1).lower() in _SECTIONS for line in lines
     )
-    return _sectioned(lines, examples, "google" if google else "plain")
+    if google:
+        return _sections_by_library(_sectioned(lines, examples, "google"), lines)
+    return _sectioned(lines, examples, "plain")
+
+
+# docstring-parser reads the sections (parameters, returns, yields, raises, attributes) of a
+# docstring whose style the checks above found; the summary, the free text and the doctests
+# stay ours (the library has no notion of unknown sections kept as text, nor of reST inline
+# markup). Measured over the 13,803 docstrings of the 3.13 standard library, 1,145 of them
+# sectioned: 117 µs more per sectioned docstring, +0.14 s CPU in all. When it refuses a
+# docstring (a Google "Raises:" item without a colon), the hand-written reading stands.
+_LIBRARY_PARSERS = {
+    "google": _google_lib.parse,
+    "numpy": _numpy_lib.parse,
+    "sphinx": _rest_lib.parse,
+}
+_PARAM_KEYS = frozenset({"param", "parameter", "arg", "argument", "key", "keyword", "other"})
+_ATTRIBUTE_KEYS = frozenset({"attribute", "ivar", "var", "cvar"})
+
+
+def _sections_by_library(ours: Docstring, lines: list[str]) -> Docstring:
+    try:
+        parsed = _LIBRARY_PARSERS[ours.style]("\n".join(lines))
+    except Exception:  # ParseError, and whatever else a third-party parser may raise
+        return ours
+    params: list[DocItem] = []
+    attributes: list[DocItem] = []
+    for p in parsed.params:
+        kind = p.args[0] if p.args else "param"
+        into = attributes if kind in _ATTRIBUTE_KEYS else params if kind in _PARAM_KEYS else None
+        if into is None:
+            continue
+        for name in p.arg_name.split(","):  # NumPy's "x, y : int" documents both
+            if name.strip():
+                into.append(DocItem(name.strip(), p.type_name or "", _flat(p.description)))
+    for meta in parsed.meta:  # reST ":ivar size: ..." is a plain field to the library
+        if meta.args and meta.args[0] in ("ivar", "var", "cvar") and len(meta.args) > 1:
+            name = meta.args[-1]
+            if not any(a.name == name for a in attributes):
+                attributes.append(DocItem(name, "", _flat(meta.description)))
+    returns = yields = None
+    for r in parsed.many_returns:
+        item = DocItem(getattr(r, "return_name", None) or "", r.type_name or "",
+                       _flat(r.description))  # fmt: skip
+        if r.is_generator:
+            yields = yields or item
+        else:
+            returns = returns or item
+    raises = tuple(DocItem(r.type_name or "", "", _flat(r.description)) for r in parsed.raises)
+    return dataclasses.replace(
+        ours,
+        params=tuple(params),
+        attributes=tuple(attributes) or ours.attributes,
+        returns=returns,
+        yields=yields,
+        raises=tuple(r for r in raises if r.name) or ours.raises,
+    )
+
+
+def _flat(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def _doctests(lines: list[str]) -> tuple[str, ...]:
@@ -157,7 +200,13 @@ def _doctests(lines: list[str]) -> tuple[str, ...]:
 
 def _split_intro(lines: list[str]) -> tuple[str, str]:
     """The summary (first paragraph, one line) and the rest of the free text."""
-    body = [line for line in lines if not line.strip().startswith((">>>", "..."))]
+    body: list[str] = []
+    in_doctest = False  # a doctest (prompts and output, up to a blank line) is an example
+    for line in lines:
+        stripped = line.strip()
+        in_doctest = stripped.startswith(">>>") or (in_doctest and bool(stripped))
+        if not in_doctest:
+            body.append(line)
     while body and not body[0].strip():
         body.pop(0)
     summary: list[str] = []
