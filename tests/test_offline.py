@@ -506,3 +506,15 @@ def test_example_values_come_from_the_code() -> None:
     assert "other = ...  # 'Needs'" in example  # Needs() would read an unbound `thing`
     assert "client = ...  # 'Remote'" in example
     assert unbound_names(example) == ()
+
+
+def test_a_method_that_updates_its_object_says_so() -> None:
+    from docgen.write.context import contexts
+
+    source = "class C:\n    def bump(self, by=1):\n        self.count += by\n        self.n += 1\n"
+    module = extract_source(source, module="pkg.c", path="pkg/c.py")
+    writer = OfflineWriter(lang="ru")
+    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    assert docs["pkg.c:C.bump"].purpose == (
+        "Метод `bump` класса `C` обновляет атрибуты `self.count` и `self.n`."
+    )

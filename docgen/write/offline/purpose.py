@@ -71,14 +71,12 @@ class Purposes:
                 parts.append(cat.t("clause.call", callee=self._calls(fn, main)))
             kept = set(stored.values()) if fn.name == "__init__" else set()
             sets = [a for a in assigned_attributes(fn) if a not in kept]
-            if sets and cls:
-                parts.append(
-                    cat.plural(
-                        len(sets),
-                        "clause.sets",
-                        names=self._names([code(a) for a in sets], "clause.more_attrs"),
-                    )
-                )
+            updates = [a for a in assigned_attributes(fn, ("augassign",)) if a not in sets]
+            for key, names in (("clause.sets", sets), ("clause.updates", updates)):
+                if names and cls:
+                    quoted = self._names([code(a) for a in names], "clause.more_attrs")
+                    parts.append(cat.plural(len(names), key, names=quoted))
+            sets += updates
             raised = list(dict.fromkeys(r.exception.split("(")[0] for r in fn.raises
                                         if r.exception))  # fmt: skip
             if not parts and raised:
@@ -181,14 +179,18 @@ def _is_filler(node: FlowNode) -> bool:
     return found is not None and found.kind in ("pass", "ellipsis")
 
 
-def assigned_attributes(fn: FunctionInfo) -> list[str]:
-    """``self.x`` names the body assigns, anywhere in its flow, first first."""
+_ASSIGNS = ("assign", "assign_call", "assign_await")
+
+
+def assigned_attributes(fn: FunctionInfo, kinds: tuple[str, ...] = _ASSIGNS) -> list[str]:
+    """``self.x`` names the body assigns (or, with ``kinds=("augassign",)``, updates in
+    place: ``self.n += 1``), anywhere in its flow, first first."""
     out: dict[str, None] = {}
     for node in _walk(fn.flow):
         if node.kind is not FlowKind.STATEMENT or not node.label.startswith("self."):
             continue
         found = statement(node.label.strip())
-        if found is None or found.kind not in ("assign", "assign_call", "assign_await"):
+        if found is None or found.kind not in kinds:
             continue
         for target in found.target.split(" = "):
             head, _, attr = target.partition(".")
