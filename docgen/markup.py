@@ -12,6 +12,7 @@ import ast
 import builtins
 import keyword
 import re
+from functools import lru_cache
 
 from docgen.model import FunctionInfo, ModuleInfo, ParamKind
 
@@ -105,32 +106,13 @@ def signature(fn: FunctionInfo, *, qualified: bool = False) -> str:
     return "\n".join(lines)
 
 
-class _Binding(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.bound: set[str] = set()
-        self.read: list[str] = []
-
-    def visit_Name(self, node: ast.Name) -> None:
-        (self.bound.add if isinstance(node.ctx, ast.Store | ast.Del) else self.read.append)(node.id)
-
-    def visit_alias(self, node: ast.alias) -> None:
-        self.bound.add((node.asname or node.name).split(".")[0])
-
-    def visit_arg(self, node: ast.arg) -> None:
-        self.bound.add(node.arg)
-
-    def _named(self, node) -> None:
-        self.bound.add(node.name)
-        self.generic_visit(node)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _named
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.bound.add(node.name)
-        self.generic_visit(node)
+_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields that may hold nodes
+_SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "arg", "module", "level", "kind", "name",
+                            "asname", "conversion", "is_async", "type_comment"})  # fmt: skip
+_DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+@lru_cache(maxsize=4096)  # the writer and the quality measure read the same examples
 def unbound_names(code: str) -> tuple[str, ...] | None:
     """The names ``code`` reads but never binds (builtins aside), in order; None when it does
     not parse."""
@@ -138,11 +120,36 @@ def unbound_names(code: str) -> tuple[str, ...] | None:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return None
-    visitor = _Binding()
-    visitor.visit(tree)
-    return tuple(
-        dict.fromkeys(n for n in visitor.read if n not in visitor.bound and n not in BUILTIN_NAMES)
-    )
+    bound: set[str] = set()
+    read: list[str] = []
+    stack: list[object] = [tree]
+    while stack:  # depth first, children in source order (ast.NodeVisitor's order, faster)
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            (read.append if type(node.ctx) is ast.Load else bound.add)(node.id)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.alias:
+            bound.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]
+            continue
+        if kind is ast.arg:
+            bound.add(node.arg)  # type: ignore[attr-defined]
+            continue
+        if kind in _DEFINES or (kind is ast.ExceptHandler and node.name):  # type: ignore[attr-defined]
+            bound.add(node.name)  # type: ignore[attr-defined]
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            names = getattr(kind, "_fields", ())
+            fields = _FIELDS[kind] = tuple(f for f in names if f not in _SCALAR_FIELDS)
+        children: list[object] = []
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                children.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                children.append(value)
+        stack.extend(reversed(children))
+    return tuple(dict.fromkeys(n for n in read if n not in bound and n not in BUILTIN_NAMES))
 
 
 def shorten_code(text: str, limit: int) -> str:

@@ -18,7 +18,7 @@ from docgen.model import FlowKind, FlowNode, FunctionInfo, ModuleInfo, UnitKind
 from docgen.write.offline.labels import statement, strip_keyword
 from docgen.write.offline.phrases import code, join_list, sentence
 
-__all__ = ["MAIN_CALLS", "Purposes", "assigned_attributes", "main_calls", "returned"]
+__all__ = ["MAIN_CALLS", "Purposes", "attribute_writes", "main_calls", "returned"]
 
 MAIN_CALLS = 3  # calls a purpose names, at most
 MAX_NAMES = 4  # attributes or parameters a purpose lists before "and N more"
@@ -70,8 +70,9 @@ class Purposes:
             if main and (fn.name != "__init__" or stored):
                 parts.append(cat.t("clause.call", callee=self._calls(fn, main)))
             kept = set(stored.values()) if fn.name == "__init__" else set()
-            sets = [a for a in assigned_attributes(fn) if a not in kept]
-            updates = [a for a in assigned_attributes(fn, ("augassign",)) if a not in sets]
+            assigned, updated = attribute_writes(fn) if cls else ([], [])
+            sets = [a for a in assigned if a not in kept]
+            updates = [a for a in updated if a not in sets]
             for key, names in (("clause.sets", sets), ("clause.updates", updates)):
                 if names and cls:
                     quoted = self._names([code(a) for a in names], "clause.more_attrs")
@@ -168,7 +169,10 @@ def returned(fn: FunctionInfo) -> list[str]:
 def _only_raise(fn: FunctionInfo) -> str | None:
     """The exception of a body that does nothing but raise (an abstract method's
     ``raise NotImplementedError``), ``pass`` and ``...`` aside."""
-    nodes = [n for n in fn.flow if not _is_filler(n)]
+    flow = fn.flow
+    if not flow or flow[-1].kind is not FlowKind.RAISE or len(flow) > 3:
+        return None  # the common case, decided without reading a statement
+    nodes = [n for n in flow if not _is_filler(n)]
     if len(nodes) != 1 or nodes[0].kind is not FlowKind.RAISE:
         return None
     return strip_keyword(nodes[0].label, "raise") or None
@@ -179,24 +183,30 @@ def _is_filler(node: FlowNode) -> bool:
     return found is not None and found.kind in ("pass", "ellipsis")
 
 
-_ASSIGNS = ("assign", "assign_call", "assign_await")
+_ASSIGNS = frozenset({"assign", "assign_call", "assign_await"})
 
 
-def assigned_attributes(fn: FunctionInfo, kinds: tuple[str, ...] = _ASSIGNS) -> list[str]:
-    """``self.x`` names the body assigns (or, with ``kinds=("augassign",)``, updates in
-    place: ``self.n += 1``), anywhere in its flow, first first."""
-    out: dict[str, None] = {}
+def attribute_writes(fn: FunctionInfo) -> tuple[list[str], list[str]]:
+    """The ``self.x`` names the body assigns, and those it updates in place (``self.n += 1``),
+    anywhere in its flow, first first."""
+    assigned: dict[str, None] = {}
+    updated: dict[str, None] = {}
     for node in _walk(fn.flow):
         if node.kind is not FlowKind.STATEMENT or not node.label.startswith("self."):
             continue
         found = statement(node.label.strip())
-        if found is None or found.kind not in kinds:
+        if found is None:
+            continue
+        into = (
+            assigned if found.kind in _ASSIGNS else updated if found.kind == "augassign" else None
+        )
+        if into is None:
             continue
         for target in found.target.split(" = "):
             head, _, attr = target.partition(".")
             if head == "self" and attr.isidentifier():
-                out.setdefault(target, None)
-    return list(out)
+                into.setdefault(target, None)
+    return list(assigned), list(updated)
 
 
 def _walk(nodes: Sequence[FlowNode]) -> Iterator[FlowNode]:
@@ -206,6 +216,20 @@ def _walk(nodes: Sequence[FlowNode]) -> Iterator[FlowNode]:
             yield from _walk(branch.body)
 
 
+_MODULE_NAMES: list[tuple[ModuleInfo, frozenset[str]]] = []  # the last module's, by identity
+
+
+def _module_names(module: ModuleInfo) -> frozenset[str]:
+    """What ``module`` imports or defines at the top (computed once per module, not per unit:
+    hashing a whole ModuleInfo for a cache would cost more than this)."""
+    if _MODULE_NAMES and _MODULE_NAMES[0][0] is module:
+        return _MODULE_NAMES[0][1]
+    names = {i.bound for i in module.imports}
+    names |= {f.name for f in module.functions} | {c.name for c in module.classes}
+    _MODULE_NAMES[:] = [(module, frozenset(names))]
+    return _MODULE_NAMES[0][1]
+
+
 def main_calls(fn: FunctionInfo, module: ModuleInfo | None) -> list[str]:
     """The calls a function exists for, first first: calls of what its module imports or
     defines (a library's API, the project's functions) and, in a method, of its object
@@ -213,9 +237,7 @@ def main_calls(fn: FunctionInfo, module: ModuleInfo | None) -> list[str]:
     exceptions it raises or ``super()``."""
     if module is None:
         return []
-    known = {i.bound for i in module.imports}
-    known |= {f.name for f in module.functions} | {c.name for c in module.classes}
-    known -= local_names(fn)
+    known = _module_names(module) - local_names(fn)
     if fn.kind is UnitKind.METHOD:  # a method's work is done on its object
         known |= {"self", "cls"}
     raised = {(r.exception or "").split("(")[0].strip() for r in fn.raises}

@@ -48,6 +48,8 @@ from docgen.write.offline.purpose import Purposes, returned
 
 __all__ = ["OfflineWriter"]
 
+MAX_RETURNED = 4  # returned expressions listed beside the return annotation
+
 log = logging.getLogger(__name__)
 
 
@@ -138,9 +140,13 @@ class OfflineWriter(ModuleDocs):
             if fn.returns:
                 return t("returns.generator_type", type=code(fn.returns))
             return t("returns.generator")
-        if fn.returns and fn.returns != "None":
-            return t("returns.type", type=code(fn.returns))
         values = returned(fn)
+        if fn.returns and fn.returns != "None":
+            if values and len(values) <= MAX_RETURNED:  # the type, and what the body returns
+                shown = ", ".join(code(v, 60) for v in values)
+                key = "returns.type_value" if len(values) == 1 else "returns.type_values"
+                return t(key, type=code(fn.returns), values=shown)
+            return t("returns.type", type=code(fn.returns))
         if values:
             return self.purposes.values("returns.value", "returns.values", values)
         return ""
