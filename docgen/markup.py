@@ -186,20 +186,26 @@ def shorten_code(text: str, limit: int) -> str:
     return cut.rstrip(" ,") + "…"
 
 
+_MARKS = re.compile(r"[()\[\]{}\"'\\,]")  # what the bracket readers look at; the rest is skipped
+
+
 def _bracket_pairs(text: str) -> list[tuple[int, int]]:
     """Outermost bracket pairs ``(open, close)`` of ``text``, strings skipped."""
     pairs: list[tuple[int, int]] = []
     stack: list[int] = []
     quote = ""
-    i = 0
-    while i < len(text):
+    escaped = -1  # the position a backslash in a string escapes
+    for m in _MARKS.finditer(text):
+        i = m.start()
         ch = text[i]
         if quote:
+            if i == escaped:
+                continue
             if ch == "\\":
-                i += 1
+                escaped = i + 1
             elif ch == quote:
                 quote = ""
-        elif ch in "\"'":
+        elif ch == '"' or ch == "'":
             quote = ch
         elif ch in "([{":
             stack.append(i)
@@ -207,7 +213,6 @@ def _bracket_pairs(text: str) -> list[tuple[int, int]]:
             start = stack.pop()
             if not stack:
                 pairs.append((start, i))
-        i += 1
     return pairs
 
 
@@ -216,22 +221,21 @@ def _top_level(arguments: str) -> list[str]:
     parts: list[str] = []
     depth = 0
     quote = ""
-    current = ""
-    for ch in arguments:
+    last = 0
+    for m in _MARKS.finditer(arguments):
+        ch = m.group()
         if quote:
             quote = "" if ch == quote else quote
-        elif ch in "\"'":
+        elif ch == '"' or ch == "'":
             quote = ch
         elif ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
         elif ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        current += ch
-    parts.append(current)
+            parts.append(arguments[last : m.start()])
+            last = m.end()
+    parts.append(arguments[last:])
     return parts
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import pickle
+import signal
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -82,12 +83,23 @@ def link_all(held: Held, graph: ProjectGraph, renderer: Renderer, jobs: int) -> 
             yield linked(_restore(page, blob), graph, renderer)
         return
     _SHARED = (graph, renderer)
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_default_sigterm)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for page, blob in pool.imap_unordered(_link_blob, items, chunksize=8):
-                yield _restore(page, blob)
+        for page, blob in pool.imap_unordered(_link_blob, items, chunksize=8):
+            yield _restore(page, blob)
+        pool.close()  # every page is back: the linkers end on their own
+        pool.join()
     finally:
+        pool.terminate()  # an interrupted run (after a clean close: nothing left to end)
+        pool.join()
         _SHARED = None
+
+
+def _default_sigterm() -> None:
+    """In a forked linker: SIGTERM ends it quietly. It inherits the CLI's handler, which
+    turns SIGTERM into KeyboardInterrupt, and a pool ends its workers with SIGTERM: without
+    this a linker still in its loop printed a traceback."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _link_blob(item: tuple[Page, bytes]) -> tuple[Page, bytes]:
