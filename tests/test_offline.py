@@ -413,8 +413,6 @@ def test_english_docstrings_are_quoted_on_russian_pages() -> None:
 
 
 def test_purpose_without_a_docstring_names_the_calls_it_exists_for() -> None:
-    from docgen.write.context import contexts
-
     source = (
         "import openai\nfrom .store import save\n\n\n"
         "def ask(prompt):\n    reply = openai.ChatCompletion.create(model='m', prompt=prompt)\n"
@@ -422,9 +420,7 @@ def test_purpose_without_a_docstring_names_the_calls_it_exists_for() -> None:
         "def shadow(items):\n    save = print\n    save(len(items))\n\n\n"
         "def bare(x):\n    return len(x)\n"
     )
-    module = extract_source(source, module="pkg.m", path="pkg/m.py")
-    writer = OfflineWriter(lang="ru")
-    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    docs = docs_of(RU, real(source, module="pkg.m"))
     # the library's and the project's calls, not print; the signature is not restated
     assert docs["pkg.m:ask"].purpose == (
         "Функция `ask` вызывает `openai.ChatCompletion.create` (`model='m'`), `save` и ничего"
@@ -438,8 +434,6 @@ def test_purpose_without_a_docstring_names_the_calls_it_exists_for() -> None:
 def test_purpose_from_what_the_body_does() -> None:
     """Without a docstring: the parameters a constructor keeps, the attributes a method sets,
     the calls with their literal keyword values, an abstract method's only raise."""
-    from docgen.write.context import contexts
-
     source = (
         "import json\n\n\n"
         "class Store:\n"
@@ -455,9 +449,7 @@ def test_purpose_from_what_the_body_does() -> None:
         "        if value < 0:\n            raise ValueError('negative')\n\n"
         "    def run(self):\n        raise NotImplementedError\n"
     )
-    module = extract_source(source, module="pkg.s", path="pkg/s.py")
-    writer = OfflineWriter(lang="ru")
-    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    docs = docs_of(RU, real(source, module="pkg.s"))
     assert docs["pkg.s:Store.__init__"].purpose == (
         "Конструктор класса `Store` сохраняет `path` и `limit` в атрибутах объекта, вызывает"
         " `self._load` и задаёт атрибут `self.items`."
@@ -509,12 +501,8 @@ def test_example_values_come_from_the_code() -> None:
 
 
 def test_a_method_that_updates_its_object_says_so() -> None:
-    from docgen.write.context import contexts
-
     source = "class C:\n    def bump(self, by=1):\n        self.count += by\n        self.n += 1\n"
-    module = extract_source(source, module="pkg.c", path="pkg/c.py")
-    writer = OfflineWriter(lang="ru")
-    docs = {u.uid: writer.document(u, c) for u, c in contexts(module, lang="ru")}
+    docs = docs_of(RU, real(source, module="pkg.c"))
     assert docs["pkg.c:C.bump"].purpose == (
         "Метод `bump` класса `C` обновляет атрибуты `self.count` и `self.n`."
     )
