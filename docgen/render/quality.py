@@ -83,10 +83,15 @@ def measure(
 def _sections(page: str) -> dict[str, str]:
     """Heading text -> the Markdown up to the next heading of the same or a higher level."""
     found = list(_HEADING.finditer(page))
-    out: dict[str, str] = {}
-    for i, match in enumerate(found):
+    ends = [len(page)] * len(found)
+    open_: list[tuple[int, int]] = []  # (level, index) of the headings not yet closed
+    for i, match in enumerate(found):  # one pass: a heading closes the deeper or equal ones
         level = len(match.group(1))
-        end = next((m.start() for m in found[i + 1 :] if len(m.group(1)) <= level), len(page))
+        while open_ and open_[-1][0] >= level:
+            ends[open_.pop()[1]] = match.start()
+        open_.append((level, i))
+    out: dict[str, str] = {}
+    for match, end in zip(found, ends, strict=True):
         out.setdefault(_ANCHOR.sub("", match.group(2), count=1).strip(), page[match.end() : end])
     return out
 
@@ -148,7 +153,5 @@ def _examples(page: str, label: str) -> list[str]:
 
 def _prose_names(page: str) -> Iterable[str]:
     prose = _HEADING_LINE.sub("", _ANY_FENCE.sub("", page))  # headings name the units
-    for match in _SPAN.finditer(prose):
-        token = (match.group(1) or match.group(2) or "").strip()
-        if _NAME.match(token):
-            yield token
+    tokens = [(a or b).strip() for a, b in _SPAN.findall(prose)]
+    return [token for token in tokens if _NAME.match(token)]
