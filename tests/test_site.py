@@ -309,3 +309,27 @@ def test_user_pages_stay_in_the_nav(tmp_path: Path) -> None:
     nav = load_yaml((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
     assert "guide.md" in nav
     assert all(".docgen" not in json.dumps(item) for item in nav)
+
+
+def test_pages_reach_the_disk_before_the_manifest_that_vouches_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are written without a flush each and flushed together, before the manifest."""
+    import docgen.site.writer as site_writer
+
+    events: list[str] = []
+    flush = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        events.append(os.readlink(f"/proc/self/fd/{fd}"))
+        flush(fd)
+
+    monkeypatch.setattr(site_writer.os, "fsync", recording_fsync)
+    pages = pages_for(("pkg", True), ("pkg.mod", False))
+    write(tmp_path, pages)
+    docs = tmp_path / "docs"
+    manifest = [i for i, path in enumerate(events) if ".docgen-" in path or "manifest" in path]
+    flushed_pages = {str(docs / p.rel_path) for p in pages}
+    assert flushed_pages <= set(events)  # every page written was flushed
+    last_page = max(events.index(p) for p in flushed_pages)
+    assert manifest and min(manifest) > last_page  # ... before the manifest's own flush

@@ -15,7 +15,8 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ from docgen.site.manifest import MANIFEST_NAME, Journal, manifest_bytes
 from docgen.site.mkdocs import build_nav, plan_mkdocs_yml
 from docgen.site.paths import safe_rel
 
-__all__ = ["SiteResult", "SiteWriter", "remove_stale_temporaries", "write_atomic"]
+__all__ = ["SiteResult", "SiteWriter", "remove_stale_temporaries", "sync_files", "write_atomic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,9 @@ def _file_sha256(path: str) -> str | None:
     return digest.hexdigest()
 
 
-def write_atomic(path: str, data: bytes) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and a rename; False when unchanged."""
+def write_atomic(path: str, data: bytes, *, sync: bool = True) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename; False when unchanged.
+    ``sync=False`` leaves the flush to disk to the caller (:func:`sync_files`)."""
     try:
         with open(path, "rb") as fh:
             if fh.read() == data:
@@ -76,7 +78,8 @@ def write_atomic(path: str, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -85,6 +88,36 @@ def write_atomic(path: str, data: bytes) -> bool:
             os.unlink(tmp)
         raise SiteError(f"cannot write: {exc}", path=path) from exc
     return True
+
+
+SYNC_THREADS = 8  # fsyncs in flight at once: the disk's queue is deeper than one
+
+
+def sync_files(paths: Sequence[str]) -> None:
+    """Flush files written with ``sync=False`` to disk, several at a time. The site writes its
+    pages so and syncs them here before the manifest that vouches for them: one fsync per page
+    in a row cost 4.7 s of the standard library's 3,396 pages, after the graph, in the serial
+    tail of the run. A page lost to a power cut before this is found by the next run, which
+    hashes every page against the manifest."""
+
+    def one(path: str) -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except FileNotFoundError:
+            pass  # written, then removed in the same run
+        except OSError as exc:
+            raise SiteError(f"cannot write: {exc}", path=path) from exc
+
+    if len(paths) < 2:
+        for path in paths:
+            one(path)
+        return
+    with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
+        list(pool.map(one, paths))
 
 
 _TEMPORARY = re.compile(r"\.docgen-[0-9a-f]{12}\.tmp")
@@ -188,6 +221,7 @@ class SiteWriter:
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self.kept: list[str] = []
+        self._unsynced: list[str] = []  # pages written, flushed to disk before the manifest
 
     def write(self, page: Page) -> None:
         """Write one page now (atomically, and only when its text changed)."""
@@ -204,7 +238,9 @@ class SiteWriter:
             if not same:
                 self.kept.append(rel)
                 return
-        changed = write_atomic(target, data)
+        changed = write_atomic(target, data, sync=False)
+        if changed:
+            self._unsynced.append(target)
         self._record(page, _sha256(data), changed=changed)
 
     def carried(self, rel: str) -> tuple[ManifestEntry, str] | None:
@@ -364,6 +400,8 @@ class SiteWriter:
             removed.append(rel)
             _prune_empty(os.path.dirname(target), self.out_dir)
 
+        sync_files(self._unsynced)
+        self._unsynced = []
         write_atomic(
             os.path.join(self.out_dir, MANIFEST_NAME),
             manifest_bytes(
