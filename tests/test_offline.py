@@ -234,7 +234,8 @@ def test_class_doc_from_facts():
     )
     doc = docs_of(RU, mod)["pkg.mod:Box"]
     assert isinstance(doc, ClassDoc)
-    assert doc.purpose == "Класс `Box` наследует `Base` и содержит 2 метода и 2 атрибута."
+    # what it holds and offers, not how many methods it has
+    assert doc.purpose == "Класс `Box` наследует `Base`, хранит `name` и предоставляет метод `put`."
     assert doc.details == "Определяет методы `__init__` и `put`."
     assert doc.attributes[0].description == "Атрибут типа `int`, по умолчанию `3`."
     assert doc.examples[0].code == 'from pkg.mod import Box\n\nbox = Box("text")'
@@ -506,3 +507,19 @@ def test_a_method_that_updates_its_object_says_so() -> None:
     assert docs["pkg.c:C.bump"].purpose == (
         "Метод `bump` класса `C` обновляет атрибуты `self.count` и `self.n`."
     )
+
+
+def test_a_dataclass_says_its_fields() -> None:
+    mod = real(
+        """
+        from dataclasses import dataclass
+
+        @dataclass
+        class Order:
+            customer: str
+            total: float = 0.0
+            note: str = None
+        """
+    )
+    purpose = docs_of(RU, mod)["pkg.mod:Order"].purpose
+    assert purpose == "Класс данных `Order` хранит `customer`, `total` и `note`."

@@ -273,11 +273,26 @@ class OfflineWriter(ModuleDocs):
         bases = [b for b in cls.bases if "=" not in b]
         if bases:
             parts.append(cat.t("clause.inherits", bases=join_list(cat, [code(b) for b in bases])))
-        parts.append(
-            cat.t("clause.contains", parts=join_list(cat, counts))
-            if counts
-            else cat.t("clause.empty_class")
-        )
+        # what it holds and offers says more than how many methods it has
+        init = next((m for m in cls.methods if m.name == "__init__"), None)
+        held = [p for p, use, _ in init.param_uses if use == "stored"] if init else []
+        if not held and kind == "dataclass":
+            held = [a.name for a in public if a.annotation and "ClassVar" not in a.annotation]
+        offered = [
+            m.name
+            for m in cls.methods
+            if not m.name.startswith("_") and not m.property_role and m.variant == 0
+        ]
+        if held:
+            parts.append(cat.t("clause.holds", names=_few(cat, held)))
+        if offered:
+            parts.append(cat.plural(len(offered), "clause.offers", names=_few(cat, offered)))
+        if not (held or offered):
+            parts.append(
+                cat.t("clause.contains", parts=join_list(cat, counts))
+                if counts
+                else cat.t("clause.empty_class")
+            )
         return sentence(f"{subject} {join_list(cat, parts)}")
 
     def _class_details(self, cls: ClassInfo) -> str:
@@ -309,6 +324,14 @@ def _bare(unit: Unit) -> Doc:
 
 def _owner(fn: FunctionInfo) -> str | None:
     return fn.qualname.rsplit(".", 1)[0] if "." in fn.qualname else None
+
+
+def _few(cat: Catalog, names: list[str], shown: int = 4) -> str:
+    """Up to ``shown`` names quoted; a longer list ends with "and N more"."""
+    quoted = [code(n) for n in names[:shown]]
+    if len(names) > shown:
+        quoted.append(cat.plural(len(names) - shown, "clause.more_names"))
+    return join_list(cat, quoted)
 
 
 def _exception_name(text: str) -> str:
