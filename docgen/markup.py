@@ -177,6 +177,14 @@ def shorten_code(text: str, limit: int) -> str:
             text = text[: start + 1] + keywords + text[end:]  # create(model=…, messages=…)
         else:
             text = text[: start + 1] + "…" + text[end:]
+    for _ in range(4):  # then the longest strings: `message = "…"`, never cut inside one
+        if len(text) <= limit:
+            return text
+        strings = [(a, b) for a, b in _string_spans(text) if b - a > 2]
+        if not strings:
+            break
+        start, end = max(strings, key=lambda p: p[1] - p[0])
+        text = text[: start + 1] + "…" + text[end:]
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -214,6 +222,26 @@ def _bracket_pairs(text: str) -> list[tuple[int, int]]:
             if not stack:
                 pairs.append((start, i))
     return pairs
+
+
+def _string_spans(text: str) -> list[tuple[int, int]]:
+    """``(open quote, close quote)`` of each one-quote string literal in ``text``."""
+    spans: list[tuple[int, int]] = []
+    quote, start, escaped = "", -1, -1
+    for m in _MARKS.finditer(text):
+        i = m.start()
+        ch = text[i]
+        if quote:
+            if i == escaped:
+                continue
+            if ch == "\\":
+                escaped = i + 1
+            elif ch == quote:
+                spans.append((start, i))
+                quote = ""
+        elif ch == '"' or ch == "'":
+            quote, start = ch, i
+    return spans
 
 
 def _top_level(arguments: str) -> list[str]:

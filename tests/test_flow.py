@@ -222,4 +222,13 @@ def test_long_multiline_label_is_one_line_and_truncated():
     # shortened at a syntax boundary, never inside the string: the keyword stays
     assert node.label == "result = compute(…, another_argument_name_that_is_long=…)"
     # the step shows the arguments one by one; the long string is elided whole
-    assert node.args == ("…", "another_argument_name_that_is_long=True")
+    assert node.args == ('"…"', "another_argument_name_that_is_long=True")
+
+
+def test_a_long_string_is_elided_whole_never_cut_inside() -> None:
+    from docgen.markup import shorten_code
+
+    words = "word " * 30
+    assert shorten_code(f'message = "{words}"', 80) == 'message = "…"'
+    assert shorten_code(f"x = f'{{a}}{words}' + y", 40) == "x = f'…' + y"
+    assert shorten_code('s = "a \\" b" + "' + words + '"', 40) == 's = "a \\" b" + "…"'
