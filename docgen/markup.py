@@ -157,7 +157,7 @@ def shorten_code(text: str, limit: int) -> str:
     for _ in range(8):
         if len(text) <= limit:
             return text
-        pairs = _bracket_pairs(text)
+        pairs = _scan(text)[0]
         if not pairs:
             break
         start, end = max(pairs, key=lambda p: p[1] - p[0])
@@ -180,7 +180,7 @@ def shorten_code(text: str, limit: int) -> str:
     for _ in range(4):  # then the longest strings: `message = "…"`, never cut inside one
         if len(text) <= limit:
             return text
-        strings = [(a, b) for a, b in _string_spans(text) if b - a > 2]
+        strings = [(a, b) for a, b in _scan(text)[1] if b - a > 2]
         if not strings:
             break
         start, end = max(strings, key=lambda p: p[1] - p[0])
@@ -197,11 +197,13 @@ def shorten_code(text: str, limit: int) -> str:
 _MARKS = re.compile(r"[()\[\]{}\"'\\,]")  # what the bracket readers look at; the rest is skipped
 
 
-def _bracket_pairs(text: str) -> list[tuple[int, int]]:
-    """Outermost bracket pairs ``(open, close)`` of ``text``, strings skipped."""
+def _scan(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The outermost bracket pairs ``(open, close)`` of ``text`` (strings skipped) and the
+    ``(open quote, close quote)`` of each one-quote string literal in it."""
     pairs: list[tuple[int, int]] = []
+    strings: list[tuple[int, int]] = []
     stack: list[int] = []
-    quote = ""
+    quote, opened = "", -1
     escaped = -1  # the position a backslash in a string escapes
     for m in _MARKS.finditer(text):
         i = m.start()
@@ -212,36 +214,17 @@ def _bracket_pairs(text: str) -> list[tuple[int, int]]:
             if ch == "\\":
                 escaped = i + 1
             elif ch == quote:
+                strings.append((opened, i))
                 quote = ""
         elif ch == '"' or ch == "'":
-            quote = ch
+            quote, opened = ch, i
         elif ch in "([{":
             stack.append(i)
         elif ch in ")]}" and stack:
             start = stack.pop()
             if not stack:
                 pairs.append((start, i))
-    return pairs
-
-
-def _string_spans(text: str) -> list[tuple[int, int]]:
-    """``(open quote, close quote)`` of each one-quote string literal in ``text``."""
-    spans: list[tuple[int, int]] = []
-    quote, start, escaped = "", -1, -1
-    for m in _MARKS.finditer(text):
-        i = m.start()
-        ch = text[i]
-        if quote:
-            if i == escaped:
-                continue
-            if ch == "\\":
-                escaped = i + 1
-            elif ch == quote:
-                spans.append((start, i))
-                quote = ""
-        elif ch == '"' or ch == "'":
-            quote, start = ch, i
-    return spans
+    return pairs, strings
 
 
 def _top_level(arguments: str) -> list[str]:
