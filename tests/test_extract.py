@@ -384,6 +384,33 @@ def test_syntax_error_raises_with_line():
     assert problem.reason.startswith("syntax error")
 
 
+def test_node_checks_are_skipped_only_while_parsing_text_ast_accepts(monkeypatch):
+    import libcst as cst
+
+    checked: list[str] = []
+    check = cst.CSTNode.__dict__["__post_init__"]
+
+    def counting(self: cst.CSTNode) -> None:
+        checked.append(type(self).__name__)
+        check(self)
+
+    monkeypatch.setattr(cst.CSTNode, "__post_init__", counting)
+    ex("def f(a):\n    return a + 1\n")  # valid for this Python's ast: no node checked
+    assert checked == []
+    assert cst.CSTNode.__dict__["__post_init__"] is counting  # put back after the parse
+    with pytest.raises(cst.CSTValidationError):  # hand-built trees are still checked
+        cst.Name("not a name")
+    checked.clear()
+    with pytest.raises(ExtractError):  # ast refuses it: libcst decides, with its checks
+        ex("def broken(:\n    pass\n")
+    with pytest.raises(ExtractError):
+        ex("x = (1 +\n")
+    ex("type Alias = list[int]\n")  # 3.12 syntax: masked for a 3.11 ast, checked by libcst
+    import sys
+
+    assert (checked != []) is (sys.version_info < (3, 12))
+
+
 @pytest.mark.parametrize(
     ("data", "reason", "line"),
     [
