@@ -83,6 +83,25 @@ def test_a_page_with_known_defects_scores_exactly_them() -> None:
     assert q.examples == 3 and q.bad_examples == 1
 
 
+def test_names_are_known_when_the_source_holds_them_as_whole_words() -> None:
+    # a local of the source (no record names it) is known; a name only inside a longer word,
+    # or nowhere, is unknown; the same with more names than the few looked up one by one
+    few = "`total`, `ghost`, `fsu`, `um`"
+    many = few + ", " + ", ".join(f"`nothing{i}`" for i in range(12))
+    for purpose, unknown in ((few, ["fsu", "ghost", "um"]), (many, ["fsu", "ghost", "um"])):
+        source = SOURCE.replace("return math.fsum([a, b])", "total = math.fsum([a, b])\n    "
+                                "return total")  # fmt: skip
+        module = extract_source(source, module="pkg.sums", path="pkg/sums.py")
+        renderer = Renderer(lang="ru")
+        docs = {"pkg.sums:add": FunctionDoc(f"Считает {purpose}.", (), "", (), (), ())}
+        page = renderer.reference(module, docs)
+        headings = function_headings(module, renderer.catalog)
+        q = measure(module, page, renderer.usage(module, docs), headings, renderer.catalog)
+        expected = sorted([*unknown, *(f"nothing{i}" for i in range(12))]) if purpose == many \
+            else unknown  # fmt: skip
+        assert list(q.unknown) == expected
+
+
 def test_missing_sections_and_parts_are_named() -> None:
     bare = FunctionDoc("Складывает.", (), "", (), (), ())
     q = figures({"pkg.sums": MODULE, "pkg.sums:add": bare, "pkg.sums:Box.put": PUT})
