@@ -144,10 +144,11 @@ def run(config: Config, *, console: Console) -> RunReport:
                     symbols = page_symbols(written.module, pages, written.docs)
                 held.add(pages, symbols)
                 tally.add(written, pages)
+                if symbols is not None:  # stored as they come: the work after the parse is serial
+                    store.put(tally.hashes[symbols.module], symbols, written.symbols_blob)
         except KeyboardInterrupt:
             site.abandon()  # the journal tells the next run which pages are docgen's
             return tally.report(config, found, plan, started, interrupted=True)
-        store.put((tally.hashes[m], sym) for m, sym in held.symbols.items())
 
     clock = time.perf_counter()
     graph = ProjectGraph([*carried_symbols.values(), *held.symbols.values()])

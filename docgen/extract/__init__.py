@@ -26,7 +26,7 @@ from typing import Any
 
 from docgen.extract import pool
 from docgen.extract.parse import EMPTY_FILE, ONLY_COMMENTS, extract_file, extract_source
-from docgen.model import ExtractResult, ModuleInfo, Problem, SourceFile, dump_records
+from docgen.model import ExtractResult, ModuleInfo, Problem, SourceFile, pack_records
 from docgen.store.cache import Cache
 from docgen.store.keys import canonical_hash, file_hash
 
@@ -78,7 +78,7 @@ class _Parse:
         key, blob = "", b""
         if result.module is not None:
             key = _key(self.mark, result.module.source_hash, file)
-            blob = zlib.compress(dump_records(result.module), 1)
+            blob = pack_records(result.module)
         return key, blob, (self.then(result) if self.then else result)
 
 

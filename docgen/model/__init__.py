@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import pickle
+import zlib
 from typing import Any
 
 from docgen.model import code, docs, graph, site
@@ -111,6 +112,11 @@ def dump_records(obj: object) -> bytes:
     return buffer.getvalue()
 
 
+def pack_records(obj: object) -> bytes:
+    """:func:`dump_records`, compressed (zlib level 1) as the cache stores records."""
+    return zlib.compress(dump_records(obj), 1)
+
+
 __all__ = [
     "MANIFEST_VERSION",
     "Attribute",
@@ -162,4 +168,5 @@ __all__ = [
     "Usage",
     "Written",
     "dump_records",
+    "pack_records",
 ]

@@ -49,6 +49,7 @@ class Written:
     pages: tuple[Page, ...] = ()
     source_hash: str = ""  # of the bytes extracted, for a file that gave a problem
     symbols: ModuleSymbols | None = None  # what the module adds to the project graph
+    symbols_blob: bytes = b""  # ``symbols`` as the cache stores them, packed where rendered
 
     @property
     def complete(self) -> bool:

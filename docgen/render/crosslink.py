@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from docgen.extract import fingerprint
 from docgen.extract.graph import ProjectGraph
 from docgen.markup import inline_code
-from docgen.model import ManifestEntry, ModuleSymbols, Page, PageKind, Target, dump_records
+from docgen.model import ManifestEntry, ModuleSymbols, Page, PageKind, Target, pack_records
 from docgen.render.links import chosen_entry, href, link
 from docgen.render.renderer import Renderer
 from docgen.store.cache import Cache
@@ -162,13 +162,11 @@ class SymbolStore:
     def _key(self, module: str, source_hash: str) -> str:
         return canonical_hash([self.mark, module, source_hash])
 
-    def put(self, records: Iterable[tuple[str, ModuleSymbols]]) -> None:
-        """Store records, each under the hash of the source it was made from."""
-        rows = [
-            (self._key(sym.module, source_hash), zlib.compress(dump_records(sym), 1))
-            for source_hash, sym in records
-        ]
-        self.cache.put_module_blobs(rows)
+    def put(self, source_hash: str, symbols: ModuleSymbols, blob: bytes = b"") -> None:
+        """Store one module's record under the hash of the source it was made from (``blob``:
+        the record packed already, where it was made)."""
+        row = (self._key(symbols.module, source_hash), blob or pack_records(symbols))
+        self.cache.put_module_blobs([row])
 
     def get(self, wanted: Mapping[str, str]) -> dict[str, ModuleSymbols]:
         """The stored records of ``wanted`` (module -> source hash); the missing are left out."""

@@ -34,6 +34,7 @@ from docgen.model import (
     ParamKind,
     Unit,
     Written,
+    pack_records,
 )
 from docgen.render import budget, quality
 from docgen.render.diagrams import flowchart, module_graph
@@ -306,7 +307,10 @@ class RenderTask:
             )
         pages = self._renderer.pages(written, self.page_path)
         symbols = page_symbols(written.module, pages, written.docs)
-        return dataclasses.replace(written, module=None, docs={}, pages=pages, symbols=symbols)
+        blob = pack_records(symbols)  # here, not in the parent: its work after the parse is serial
+        return dataclasses.replace(
+            written, module=None, docs={}, pages=pages, symbols=symbols, symbols_blob=blob
+        )
 
 
 # ---------------------------------------------------------------------------------- helpers
