@@ -142,7 +142,7 @@ def run(config: Config, *, console: Console) -> RunReport:
                 symbols = written.symbols
                 if symbols is None and written.module is not None and pages:
                     symbols = page_symbols(written.module, pages, written.docs)
-                held.add(pages, symbols)
+                held.add(pages, symbols, written.packed)
                 tally.add(written, pages)
                 if symbols is not None:  # stored as they come: the work after the parse is serial
                     store.put(tally.hashes[symbols.module], symbols, written.symbols_blob)
@@ -159,11 +159,11 @@ def run(config: Config, *, console: Console) -> RunReport:
     clock, count = time.perf_counter(), len(held)
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
     packages: list[Page] = []
-    for page in link_all(held, graph, renderer, jobs=config.jobs or os.cpu_count() or 1):
-        if _is_package_index(page):
-            packages.append(page)  # written at the end, with its subtree listed
+    for page, data in link_all(held, graph, renderer, jobs=config.jobs or os.cpu_count() or 1):
+        if _is_package_index(page):  # written at the end, with its subtree listed
+            packages.append(dataclasses.replace(page, text=data.decode("utf-8")))
         else:
-            site.write(page)
+            site.write(page, data)
     console.debug(f"{count} pages linked and written in {time.perf_counter() - clock:.1f} s")
     for page in packages:
         site.write(renderer.with_subtree(page, listed, graph))

@@ -164,11 +164,11 @@ def test_an_interrupted_run_keeps_its_bookkeeping(
     real_write = SiteWriter.write
     calls = []
 
-    def write_then_stop(self, page):
+    def write_then_stop(self, page, data=None):
         calls.append(page.rel_path)
         if len(calls) == 5:
             raise KeyboardInterrupt
-        real_write(self, page)
+        real_write(self, page, data)
 
     monkeypatch.setattr(SiteWriter, "write", write_then_stop)
     assert main(["src", "--jobs", "1"]) == 130

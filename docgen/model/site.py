@@ -38,8 +38,9 @@ class PageKind(StrEnum):
 class Written:
     """One file through the write stage: its module and docs (by uid) with each unit's outcome,
     or the problem that stopped it. ``pages`` holds the rendered pages when the writer rendered
-    them next to the parse (offline runs, in the parser workers); the render stage fills them
-    otherwise."""
+    them next to the parse (offline runs, in the parser workers: their text then travels in
+    ``packed``, compressed there, and the pages' own text is empty); the render stage fills
+    them otherwise."""
 
     file: SourceFile
     module: ModuleInfo | None = None
@@ -50,6 +51,7 @@ class Written:
     source_hash: str = ""  # of the bytes extracted, for a file that gave a problem
     symbols: ModuleSymbols | None = None  # what the module adds to the project graph
     symbols_blob: bytes = b""  # ``symbols`` as the cache stores them, packed where rendered
+    packed: tuple[bytes, ...] = ()  # the text of each page, zlib-compressed where rendered
 
     @property
     def complete(self) -> bool:

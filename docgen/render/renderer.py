@@ -34,11 +34,10 @@ from docgen.model import (
     ParamKind,
     Unit,
     Written,
-    pack_records,
 )
 from docgen.render import budget, quality
 from docgen.render.diagrams import flowchart, module_graph
-from docgen.render.links import ENTRY_MARKS, graph_mark, page_symbols
+from docgen.render.links import ENTRY_MARKS, graph_mark
 from docgen.render.markdown import (
     code_span,
     escape_prose,
@@ -53,7 +52,7 @@ from docgen.resources import environment, render, templates_dir
 from docgen.ui.quality import QualityReport
 from docgen.write.offline.docstrings import plain_text
 
-__all__ = ["RenderTask", "Renderer", "page_symbols"]
+__all__ = ["Renderer", "function_headings"]
 
 REFERENCE = "reference.md.j2"
 USAGE = "usage.md.j2"
@@ -264,53 +263,6 @@ class Renderer:
 
     def _render(self, name: str, **context: object) -> str:
         return tidy(render(self.env, name, context))
-
-
-class RenderTask:
-    """Render one written module where it was written (a parser worker): the pages travel back
-    instead of the module and its docs. Sent to each worker once; the renderer is built there on
-    first use, so a worker loads the templates once."""
-
-    def __init__(
-        self,
-        *,
-        lang: str,
-        templates: str | None,
-        page_path: Callable[..., str],
-        page_budget: int = 0,
-        diagrams: str = "mermaid",
-    ) -> None:
-        self.diagrams = diagrams
-        self.lang = lang
-        self.templates = templates
-        self.page_path = page_path
-        self.page_budget = page_budget
-        self._renderer: Renderer | None = None
-
-    def __getstate__(self) -> dict[str, object]:
-        state = dict(self.__dict__)
-        del state["_renderer"]
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state, _renderer=None)
-
-    def __call__(self, written: Written) -> Written:
-        if written.module is None:
-            return written
-        if self._renderer is None:
-            self._renderer = Renderer(
-                lang=self.lang,
-                user_templates=self.templates,
-                page_budget=self.page_budget,
-                diagrams=self.diagrams,
-            )
-        pages = self._renderer.pages(written, self.page_path)
-        symbols = page_symbols(written.module, pages, written.docs)
-        blob = pack_records(symbols)  # here, not in the parent: its work after the parse is serial
-        return dataclasses.replace(
-            written, module=None, docs={}, pages=pages, symbols=symbols, symbols_blob=blob
-        )
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -223,11 +223,13 @@ class SiteWriter:
         self.kept: list[str] = []
         self._unsynced: list[str] = []  # pages written, flushed to disk before the manifest
 
-    def write(self, page: Page) -> None:
-        """Write one page now (atomically, and only when its text changed)."""
+    def write(self, page: Page, data: bytes | None = None) -> None:
+        """Write one page now (atomically, and only when its text changed); ``data``: its text
+        encoded already (UTF-8), when ``page.text`` is left empty."""
         self._claim(page)
         rel = page.rel_path
-        data = page.text.encode("utf-8")
+        if data is None:
+            data = page.text.encode("utf-8")
         target = os.path.join(self.out_dir, *rel.split("/"))
         if rel not in self.previous and not self.overwrite and os.path.exists(target):
             try:
