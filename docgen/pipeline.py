@@ -165,6 +165,7 @@ def run(config: Config, *, console: Console) -> RunReport:
         else:
             site.write(page, data)
     console.debug(f"{count} pages linked and written in {time.perf_counter() - clock:.1f} s")
+    clock = time.perf_counter()
     for page in packages:
         site.write(renderer.with_subtree(page, listed, graph))
     _refresh_carried(site, renderer, graph, manifest, plan, found, listed)
@@ -182,7 +183,11 @@ def run(config: Config, *, console: Console) -> RunReport:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))
         script = (templates_dir() / "assets" / "tablesort.js").read_text(encoding="utf-8")
         site.write(Page(PageKind.ASSET, "", TABLESORT_SCRIPT, script))
+    console.debug(f"package, home and site pages in {time.perf_counter() - clock:.1f} s")
+    clock = time.perf_counter()
     result = site.finish()
+    console.debug(f"pages flushed, manifest and mkdocs.yml written in "
+                  f"{time.perf_counter() - clock:.1f} s")  # fmt: skip
     for warning in result.warnings:
         console.warn(warning)
     for kept in result.kept:
