@@ -28,7 +28,7 @@ from docgen.render.renderer import Renderer
 from docgen.store.cache import Cache
 from docgen.store.keys import canonical_hash
 
-__all__ = ["Held", "SymbolStore", "affected", "call_graph", "link_all", "linked"]
+__all__ = ["Held", "SymbolStore", "affected", "call_graph", "link_all", "linked", "pack_text"]
 
 
 class Held:
@@ -41,10 +41,10 @@ class Held:
     def add(
         self, pages: Iterable[Page], symbols: ModuleSymbols | None, packed: Iterable[bytes] = ()
     ) -> None:
-        """Hold ``pages`` (``packed``: their texts compressed already, the pages' own empty)."""
-        packed = tuple(packed)
-        for i, page in enumerate(pages):
-            blob = packed[i] if packed else zlib.compress(page.text.encode("utf-8"), 1)
+        """Hold ``pages`` (``packed``: their texts packed already, the pages' own empty)."""
+        pages = tuple(pages)
+        blobs = tuple(packed) or tuple(pack_text(page.text) for page in pages)
+        for page, blob in zip(pages, blobs, strict=True):
             self._pages.append((dataclasses.replace(page, text=""), blob))
         if symbols is not None:
             self.symbols[symbols.module] = symbols
@@ -60,6 +60,11 @@ class Held:
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+def pack_text(text: str) -> bytes:
+    """A page's text as it is held until linking (:func:`_restore` reads it back)."""
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def _restore(page: Page, blob: bytes) -> Page:

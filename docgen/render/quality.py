@@ -29,7 +29,8 @@ __all__ = ["measure"]
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
 _ANCHOR = re.compile(r'^<a id="[^"]*"></a>')  # a section's link target
 # In one pass: a fenced block or a heading line (both skipped: headings name the units), else
-# a code span in prose (3x faster than removing the first two and then finding the spans)
+# a code span in prose (1.1-1.4x faster on stdlib pages than removing the first two and then
+# finding the spans)
 _PROSE_SPAN = re.compile(
     r"(?s:^(`{3,}|~{3,}).*?^\1$)|^#.*$|(?<!`)`([^`\n]+)`(?!`)|<code>(.*?)</code>", re.M
 )

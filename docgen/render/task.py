@@ -4,10 +4,10 @@ pages, packs them with the module's graph record, and sends them back instead of
 from __future__ import annotations
 
 import dataclasses
-import zlib
 from collections.abc import Callable
 
 from docgen.model import Written, pack_records
+from docgen.render.crosslink import pack_text
 from docgen.render.links import page_symbols
 from docgen.render.renderer import Renderer
 
@@ -62,7 +62,7 @@ class RenderTask:
             module=None,
             docs={},
             pages=tuple(dataclasses.replace(p, text="") for p in pages),
-            packed=tuple(zlib.compress(p.text.encode("utf-8"), 1) for p in pages),
+            packed=tuple(pack_text(p.text) for p in pages),
             symbols=symbols,
             symbols_blob=pack_records(symbols),
         )
