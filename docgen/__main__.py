@@ -1,5 +1,5 @@
 """``python -m docgen``: the same as the ``docgen`` console script."""
 
-from docgen.cli import main
+from docgen.cli import console_main
 
-raise SystemExit(main())
+console_main()

@@ -165,8 +165,7 @@ class EndpointState:
     """What we learned about one endpoint during this run."""
 
     endpoint: Endpoint
-    clients: tuple[openai.AsyncOpenAI, ...]
-    turn: int = 0
+    client: openai.AsyncOpenAI | None  # None: only building requests (``docgen batch``)
     rejected: set[str] = field(default_factory=set)  # optional request fields it refused
     renamed: set[str] = field(default_factory=set)  # fields it asked for instead
     failures: int = 0  # consecutive, across units
@@ -176,12 +175,6 @@ class EndpointState:
     last_reason: str = ""
     streak_started: float = 0.0
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
-
-    @property
-    def client(self) -> openai.AsyncOpenAI:
-        """The next client, in turn (the client keeps several small connection pools)."""
-        self.turn = (self.turn + 1) % len(self.clients)
-        return self.clients[self.turn]
 
 
 async def _drain(blocks: AsyncIterator[bytes]) -> None:
@@ -333,6 +326,7 @@ class Wire:
         we read with ``json.loads`` is much cheaper, and lets us treat every server quirk here.
         """
         sse = EventStream(uid, self._progress.unit_text)
+        assert state.client is not None
         create = state.client.chat.completions.with_streaming_response.create
         async with create(**kwargs) as response:
             blocks = response.iter_bytes()
@@ -357,6 +351,7 @@ class Wire:
     async def _plain(
         self, state: EndpointState, kwargs: dict[str, Any]
     ) -> tuple[str, str | None, tuple[int, int] | None]:
+        assert state.client is not None
         response = await state.client.chat.completions.create(**kwargs)
         choices = getattr(response, "choices", None)
         if not choices:
