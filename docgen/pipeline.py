@@ -2,10 +2,11 @@
 
 :func:`run` is the whole of a ``docgen PATH...`` run. Each stage lives in its own package and
 passes frozen records (:mod:`docgen.model`) to the next. The offline and the model runs take the
-same path; what differs lives in the stage that needs it. A writer that can document a module
-where it was parsed (the offline writer) gets the page rendered there too, with the module's
-graph record; the chat writer collects every module first and asks for all their units
-concurrently, the project graph in its prompts. Pages wait, compressed, until the whole project
+same path; what differs lives in the stage that needs it. A writer that can document a module where
+it was parsed (the offline writer) gets the page rendered there too, with the module's graph
+record; the chat writer collects every module first and asks for all their units concurrently, the
+project graph in its prompts, and gives each module back as soon as its units are answered, to be
+rendered while the other requests are on the wire. Pages wait, compressed, until the whole project
 is known; then the graph is built, every page is linked and written, and the carried pages the
 change reaches are linked again from disk.
 """

@@ -389,6 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         owner = self.server.owner
+        self.arrived = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -417,7 +418,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = request.body if isinstance(request.body, dict) else {}
         reply = owner._decide(request)
-        if owner.wait(owner.latency + reply.latency):
+        refused = (owner.reject_response_format and "response_format" in body) or (
+            owner.reject_stream_options and "stream_options" in body
+        )
+        # An answer is written before the wait, which then lasts what is left of the latency:
+        # the latency is the time to the first byte, not that plus this server's own work.
+        text = owner._content(request, reply) if reply.status == 200 and not refused else ""
+        latency = owner.latency + reply.latency - (time.monotonic() - self.arrived)
+        if owner.wait(latency):
             self.close_connection = True
             return
         if owner.reject_response_format and "response_format" in body:
@@ -433,7 +441,6 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._error(reply.status, reply.error_message, extra)
             return
-        text = owner._content(request, reply)
         want_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if request.stream:
             self._stream(owner, reply, text, want_usage and not owner.ignore_stream_options)

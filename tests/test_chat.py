@@ -393,3 +393,34 @@ def test_user_prompt_may_extend_the_bundled_one(tmp_path, module):
 
 def test_estimate_tokens():
     assert estimate_tokens("") == 0 and estimate_tokens("abcd") == 2
+
+
+def test_a_module_is_given_back_while_another_modules_answers_are_still_out(tmp_path):
+    """The model writer hands each module over as soon as its own units are answered, so its
+    pages are rendered while the slow requests of other modules are still on the wire."""
+    from docgen.config import Config
+    from docgen.model import ExtractResult, SourceFile
+    from docgen.store.cache import Cache
+    from docgen.ui.progress import NullProgress
+    from docgen.write.chat.run import ModelWriter
+
+    fast = make_module('"""Fast."""\n\ndef quick(a: int) -> int:\n    return a + 1\n', "fast")
+    slow = make_module('"""Slow."""\n\ndef sluggish(a: int) -> int:\n    return a * 2\n', "slow")
+
+    def script(request) -> Reply:
+        return Reply(latency=3.0) if "sluggish" in request.prompt else Reply()
+
+    with FakeOpenAI(content=auto_answer, script=script) as server:
+        config = Config(endpoints=(Endpoint(server.url, "fake-model"),), concurrency=8)
+        extracted = [
+            ExtractResult(SourceFile(m.path, m.path, m.name), m, source_hash=m.source_hash)
+            for m in (slow, fast)
+        ]
+        with Cache(str(tmp_path / "cache")) as cache:
+            writer = ModelWriter(config, cache=cache, progress=NullProgress())
+            started = time.monotonic()
+            arrivals = [
+                (w.module.name, time.monotonic() - started) for w in writer.write(extracted)
+            ]
+    assert [name for name, _ in arrivals] == ["fast", "slow"]
+    assert arrivals[0][1] < 2.0 <= 3.0 <= arrivals[1][1]

@@ -291,3 +291,23 @@ def test_this_projects_own_site_is_up_to_date(
     monkeypatch.chdir(ROOT)
     code = main(["check", "docgen"])
     assert code == 0, "docs/ is stale, run `docgen docgen`:\n" + capsys.readouterr().out
+
+
+def test_the_script_ends_with_its_exit_handlers_run_and_its_output_whole(project: Path) -> None:
+    """``python -m docgen`` skips the interpreter's teardown, not what must happen at exit: the
+    exit handlers run and all of the report reaches a pipe."""
+    write(project / "src" / "calc.py", "def add(a, b):\n    return a + b\n")
+    mark = project / "atexit-ran"
+    script = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(mark)!r}, 'w').close())\n"
+        "sys.argv = ['docgen', 'src', '--format', 'json']\n"
+        "import runpy\n"
+        "runpy.run_module('docgen', run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["counts"]["offline"] >= 2
+    assert mark.exists()

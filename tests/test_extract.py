@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -604,6 +606,51 @@ def test_pool_abandoned_early_runs_no_queued_chunk(tmp_path):
     # the chunks already running (and the few the executor had queued) finish; the rest never
     # start: without the cancellation every one of the 48 files would be run
     assert len(list(marks.iterdir())) < 24
+
+
+def test_pool_workers_start_before_the_first_result_is_asked_for(tmp_path):
+    """A model run loads the openai package while the parser workers are already at work."""
+    (tmp_path / "src").mkdir()
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    files = []
+    for index in range(4):
+        path = tmp_path / "src" / f"m{index}.py"
+        path.write_text("x = 1\n")
+        files.append(SourceFile(str(path), path.name, f"m{index}"))
+    results = extract_pool.run(files, _SlowMark(marks), jobs=2)
+    deadline = time.monotonic() + 20
+    while not any(marks.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert any(marks.iterdir())  # files were run with nothing asked of the iterator yet
+    assert sorted(results) == ["m0", "m1", "m2", "m3"]
+
+
+def test_the_parent_of_the_parser_workers_never_loads_libcst(tmp_path):
+    """libcst (0.3 s to import) is loaded by the workers that parse, not by a model run's
+    process, which only hands them files; the records they send back need no libcst either."""
+    (tmp_path / "m.py").write_text("def f(a: int) -> int:\n    return a + 1\n")
+    script = (
+        "import sys\n"
+        "from docgen.extract import extract_all\n"
+        "from docgen.model import SourceFile\n"
+        "from docgen.store.cache import Cache\n"
+        "import docgen.pipeline, docgen.write.chat.run\n"
+        "with Cache(sys.argv[2]) as cache:\n"
+        "    files = [SourceFile(sys.argv[1], 'm.py', 'm')]\n"
+        "    [result] = list(extract_all(files, cache=cache, jobs=1))\n"
+        "assert result.module.functions[0].name == 'f', result\n"
+        "print('libcst' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "m.py"), str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_a_masked_f_string_gives_no_raise_message():

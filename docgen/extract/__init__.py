@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.extract import pool
-from docgen.extract.parse import EMPTY_FILE, ONLY_COMMENTS, extract_file, extract_source
+from docgen.extract.text import EMPTY_FILE, ONLY_COMMENTS
 from docgen.model import ExtractResult, ModuleInfo, Problem, SourceFile, pack_records
 from docgen.store.cache import Cache
 from docgen.store.keys import canonical_hash, file_hash
@@ -40,6 +40,17 @@ __all__ = [
     "fingerprint",
     "quiet_gc",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``extract_file`` and ``extract_source`` load libcst (0.3 s) on first use: a process that
+    only hands files to the parser workers (a model run's) never needs it."""
+    if name in ("extract_file", "extract_source"):
+        from docgen.extract import parse
+
+        return getattr(parse, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 EXTRACT_FORMAT = 1  # bump to drop every cached parse without touching the code
 # What a stored ModuleInfo depends on, relative to the docgen package: this package, the records
@@ -74,7 +85,9 @@ class _Parse:
         self.then = then
 
     def __call__(self, file: SourceFile) -> tuple[str, bytes, Any]:
-        result = extract_file(file)
+        import docgen.extract as package  # libcst is loaded here, in the workers only
+
+        result = package.extract_file(file)
         key, blob = "", b""
         if result.module is not None:
             key = _key(self.mark, result.module.source_hash, file)
@@ -115,24 +128,36 @@ def extract_all(
 ) -> Iterator[Any]:
     """One result per file, never raising for a file: an :class:`ExtractResult`, or what
     ``then`` made of it. Cached parses come first (in input order, ``then`` run here); parsed
-    files follow as the workers return them. ``force`` ignores the cached parses; ``timeout``
-    (seconds per file) and ``memory`` (bytes per worker) bound the parser: a file that crashes
-    it or overruns is one problem, and the rest go on."""
+    files follow as the workers return them. The cache is read and the workers start when this
+    is called, so the caller may prepare something else before it iterates. ``force`` ignores
+    the cached parses; ``timeout`` (seconds per file) and ``memory`` (bytes per worker) bound
+    the parser: a file that crashes it or overruns is one problem, and the rest go on."""
     mark = fingerprint()
     keys = {f.path: _key(mark, file_hash(f.path) or "", f) for f in files}
     found = {} if force else cache.get_module_blobs(keys.values())
     todo: list[SourceFile] = []
+    cached: list[ExtractResult] = []
     for file in files:
         blob = found.get(keys[file.path])
         module = _load(blob, file) if blob is not None else None
         if module is None:
             todo.append(file)
-            continue
-        result = ExtractResult(file, module, source_hash=module.source_hash)
-        yield then(result) if then else result
+        else:
+            cached.append(ExtractResult(file, module, source_hash=module.source_hash))
     failed = _Failed(then)
     parse = _Parse(mark, then)
     results = pool.run(todo, parse, on_failure=failed, jobs=jobs, timeout=timeout, memory=memory)
+    return _all(cached, results, cache, then)
+
+
+def _all(
+    cached: list[ExtractResult],
+    results: Iterator[tuple[str, bytes, Any]],
+    cache: Cache,
+    then: Callable[[ExtractResult], Any] | None,
+) -> Iterator[Any]:
+    for result in cached:
+        yield then(result) if then else result
     for key, blob, result in results:
         if blob:
             cache.put_module_blobs([(key, blob)])

@@ -20,14 +20,12 @@ import libcst as cst
 
 from docgen.errors import ExtractError
 from docgen.extract.mask import mask
-from docgen.extract.text import SourceText, decode
+from docgen.extract.text import EMPTY_FILE, ONLY_COMMENTS, SourceText, decode
 from docgen.extract.units import Extractor
 from docgen.model import ExtractResult, ModuleInfo, Problem, SourceFile
 
 __all__ = ["EMPTY_FILE", "MAX_BYTES", "ONLY_COMMENTS", "extract_file", "extract_source"]
 
-EMPTY_FILE = "empty file, nothing to document"
-ONLY_COMMENTS = "only comments, nothing to document"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 50_000
 MAX_LINE_BYTES = 50_000  # a longer line is generated or minified (and slow for libcst to parse)

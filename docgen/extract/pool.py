@@ -52,14 +52,16 @@ def run(
 ) -> Iterator[T]:
     """Run ``task`` on each of ``files`` in ``jobs`` worker processes (0: one per CPU).
 
-    ``task`` must be picklable (a module-level function, or an object whose class is) and its
-    results must pickle; an exception it raises ends the run here, as it would in-process. A file
-    whose worker crashed or ran out of ``timeout`` seconds gives ``on_failure(file, reason)``
-    (without one, the reason is raised as :class:`WorkerFailed`). ``memory`` (bytes, 0: no
-    limit) caps what each worker may allocate.
+    The workers start and get their first files at once, not when the first result is asked
+    for: the caller may do other work meanwhile (a model run loads the openai package). ``task``
+    must be picklable (a module-level function, or an object whose class is) and its results
+    must pickle; an exception it raises ends the run here, as it would in-process. A file whose
+    worker crashed or ran out of ``timeout`` seconds gives ``on_failure(file, reason)`` (without
+    one, the reason is raised as :class:`WorkerFailed`). ``memory`` (bytes, 0: no limit) caps
+    what each worker may allocate.
     """
     if not files:
-        return
+        return iter(())
     jobs = jobs or os.cpu_count() or 1
     queue: deque[list[SourceFile]] = deque(plan_chunks(files, jobs))
     context = _context()
@@ -67,6 +69,23 @@ def run(
     try:
         for worker in workers:
             worker.give(queue, timeout)
+    except BaseException:
+        for worker in workers:
+            worker.stop()
+        raise
+    return _results(workers, queue, context, task, on_failure, timeout, memory)
+
+
+def _results(
+    workers: list[_Worker],
+    queue: deque[list[SourceFile]],
+    context: Any,
+    task: Callable[[SourceFile], T],
+    on_failure: Callable[[SourceFile, str], T] | None,
+    timeout: float,
+    memory: int,
+) -> Iterator[T]:
+    try:
         while any(w.pending for w in workers):
             busy = [w for w in workers if w.pending]
             deadline = min(w.deadline for w in busy)

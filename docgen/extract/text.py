@@ -14,6 +14,10 @@ from itertools import accumulate
 
 from docgen.markup import one_line, shorten_code
 
+# why a file gives no module (a note, not a problem, in most commands)
+EMPTY_FILE = "empty file, nothing to document"
+ONLY_COMMENTS = "only comments, nothing to document"
+
 LABEL_WIDTH = 80
 
 

@@ -1,15 +1,16 @@
 """Writing many units with the chat model: the cache first, then concurrent requests.
 
 :class:`ModelWriter` is the write stage when an endpoint is configured. It needs every module
-before it asks (the requests of all modules share one concurrency bound), so it collects what
-extraction gives, then writes. Every unit whose cache key (its own source, its context, the prompt
-version, the model and the language) is stored costs nothing, and so does a unit whose answers
-were unusable last time under the same key (a recorded fallback; ``--retry-fallbacks`` asks it
-again); a transport failure is never recorded, so the next run asks again. The rest go to
-:class:`~docgen.write.chat.writer.ChatWriter` concurrently; each valid answer is stored the moment
-it arrives, so an interrupted run keeps every unit finished before the interruption and the next
-run asks only for the rest. A unit that fails for good shows its last good doc from the cache,
-else the offline writer's content.
+before it asks (the requests of all modules share one concurrency bound, and the prompts hold the
+project graph), so it collects what extraction gives, then writes; each module is given back the
+moment its last unit is answered, so its pages are rendered while the other requests are out. Every
+unit whose cache key (its own source, its context, the prompt version, the model and the language)
+is stored costs nothing, and so does a unit whose answers were unusable last time under the same
+key (a recorded fallback; ``--retry-fallbacks`` asks it again); a transport failure is never
+recorded, so the next run asks again. The rest go to :class:`~docgen.write.chat.writer.ChatWriter`
+concurrently; each valid answer is stored the moment it arrives, so an interrupted run keeps every
+unit finished before the interruption and the next run asks only for the rest. A unit that fails
+for good shows its last good doc from the cache, else the offline writer's content.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import signal
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from docgen.config import Config
 from docgen.extract.graph import ProjectGraph
@@ -39,11 +41,19 @@ from docgen.store.cache import Cache
 from docgen.ui.progress import Progress
 from docgen.write.chat.budget import Budget
 from docgen.write.chat.version import prompt_version
-from docgen.write.chat.writer import ChatWriter
 from docgen.write.context import callee_first, contexts, doc_key, project_graph
 from docgen.write.offline import OfflineWriter
 
+if TYPE_CHECKING:
+    from docgen.write.chat.writer import ChatWriter
+
 __all__ = ["ModelWriter"]
+
+
+def _chat_writer() -> type[ChatWriter]:
+    from docgen.write.chat.writer import ChatWriter  # the openai package: a second or more
+
+    return ChatWriter
 
 
 class ModelWriter:
@@ -69,6 +79,9 @@ class ModelWriter:
         self.offline = OfflineWriter(lang=config.lang, templates=config.templates)
 
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
+        """Each module's pages-to-be as soon as its last unit is answered (or found cached), so
+        the pipeline renders it while the other requests are still on the wire."""
+        _chat_writer()  # loaded while the parser workers are busy, not after the last module
         parsed: list[ExtractResult] = []
         for item in extracted:
             if item.module is None:
@@ -78,51 +91,82 @@ class ModelWriter:
         lang = self.config.lang
         graph = self.graph = project_graph([item.module for item in parsed], self.known)  # type: ignore[misc]
         per_module = [list(contexts(item.module, lang=lang, graph=graph)) for item in parsed]  # type: ignore[arg-type]
-        written = self.write_units([pair for pairs in per_module for pair in pairs])
-        for item, pairs in zip(parsed, per_module, strict=True):
-            mine = [written[unit.uid] for unit, _ in pairs if unit.uid in written]
+        waiting = [{unit.uid for unit, _ in pairs} for pairs in per_module]
+        modules_of: dict[str, list[int]] = {}
+        for index, uids in enumerate(waiting):
+            for uid in uids:
+                modules_of.setdefault(uid, []).append(index)
+        written: dict[str, tuple[UnitResult, Doc | None]] = {}
+
+        def finished(index: int) -> Written:
+            mine = [written[unit.uid] for unit, _ in per_module[index] if unit.uid in written]
             docs = {result.uid: doc for result, doc in mine if doc is not None}
             outcomes = tuple(Outcome.of(result) for result, _ in mine)
-            yield Written(item.file, item.module, docs, outcomes)
+            return Written(parsed[index].file, parsed[index].module, docs, outcomes)
 
-    def write_units(
+        left = [index for index, uids in enumerate(waiting) if not uids]
+        yield from (finished(index) for index in left)  # modules without units
+        for uid, done in self.answers([pair for pairs in per_module for pair in pairs]):
+            written[uid] = done
+            for index in modules_of.get(uid, ()):
+                uids = waiting[index]
+                if uid in uids:
+                    uids.discard(uid)
+                    if not uids:
+                        yield finished(index)
+
+    def answers(
         self, units: Sequence[tuple[Unit, UnitContext]]
-    ) -> dict[str, tuple[UnitResult, Doc | None]]:
-        """Each unit's result and the doc to show for it, by uid. Ctrl-C (or SIGTERM) raises
-        KeyboardInterrupt after the units already answered are stored."""
+    ) -> Iterator[tuple[str, tuple[UnitResult, Doc | None]]]:
+        """Each unit's result and the doc to show for it, by uid, as they become known: the
+        requests start first, then the cached units follow, then every answer as it arrives.
+        The event loop runs only while the caller waits for the next item. Ctrl-C (or SIGTERM)
+        raises KeyboardInterrupt after the units already answered are stored."""
         config, cache = self.config, self.cache
         model = config.model_id
         version = prompt_version(config.templates)
         keys = [doc_key(u, c, prompt_version=version, model=model) for u, c in units]
         found = {} if config.force else cache.get_docs(keys)
         recorded = {} if config.force or config.retry_fallbacks else cache.get_fallbacks(keys)
-        out: dict[str, tuple[UnitResult, Doc | None]] = {}
+        known: list[tuple[str, tuple[UnitResult, Doc | None]]] = []
         pending: list[tuple[Unit, UnitContext, str]] = []
         for (unit, context), key in zip(units, keys, strict=True):
             hit = found.get(key)
             if hit is not None:
-                out[unit.uid] = (Documented(unit.uid, hit[0], DocSource.CACHED, Usage()), hit[0])
+                result = Documented(unit.uid, hit[0], DocSource.CACHED, Usage())
+                known.append((unit.uid, (result, hit[0])))
             elif key in recorded:
                 # the model's answers for exactly this unit, context, prompt and model were not
                 # usable: show the offline content again without paying for another try
                 doc = self.offline.document(unit, context)
                 reason = f"recorded fallback ({recorded[key]}); --retry-fallbacks asks again"
-                out[unit.uid] = (Documented(unit.uid, doc, DocSource.FALLBACK, reason=reason), doc)
+                result = Documented(unit.uid, doc, DocSource.FALLBACK, reason=reason)
+                known.append((unit.uid, (result, doc)))
             else:
                 pending.append((unit, context, key))
         self.progress.begin(len(units), cached=len(units) - len(pending))
-        purposes = {uid: getattr(doc, "purpose", "") for uid, (_, doc) in out.items() if doc}
-        try:
-            if pending:
-                for uid, done in _run(self._asking(pending, purposes)):
-                    out[uid] = done
-        finally:
+        purposes = {uid: getattr(doc, "purpose", "") for uid, (_, doc) in known if doc}
+        if not pending:
             self.progress.end()
-        return out
+            yield from known
+            return
+
+        async def asking(queue: asyncio.Queue) -> None:
+            try:
+                await self._asking(pending, purposes, queue, known)
+            finally:
+                self.progress.end()
+
+        yield from _drive(asking)
 
     async def _asking(
-        self, pending: list[tuple[Unit, UnitContext, str]], purposes: dict[str, str]
-    ) -> list[tuple[str, tuple[UnitResult, Doc | None]]]:
+        self,
+        pending: list[tuple[Unit, UnitContext, str]],
+        purposes: dict[str, str],
+        queue: asyncio.Queue,
+        known: Sequence[tuple[str, tuple[UnitResult, Doc | None]]],
+    ) -> None:
+        """Ask for every unit of ``pending``; ``known`` and each answer go to ``queue``."""
         config = self.config
         budget = None
         if config.max_cost is not None or config.max_run_tokens is not None:
@@ -132,7 +176,7 @@ class ModelWriter:
                 price_in=config.price_in,
                 price_out=config.price_out,
             )
-        writer = ChatWriter(
+        writer = _chat_writer()(
             endpoints=config.endpoints,
             lang=config.lang,
             concurrency=config.concurrency,
@@ -150,9 +194,9 @@ class ModelWriter:
         waits = callee_first([u.uid for u, _, _ in pending], callees)
         done = {u.uid: asyncio.Event() for u, _, _ in pending}
 
-        async def one(unit: Unit, context: UnitContext, key: str):
+        async def one(unit: Unit, context: UnitContext, key: str) -> None:
             try:
-                return await answer(unit, context, key)
+                queue.put_nowait(await answer(unit, context, key))
             finally:
                 done[unit.uid].set()  # callers waiting on this unit go on, whatever happened
 
@@ -186,24 +230,39 @@ class ModelWriter:
             return result.uid, (result, shown)
 
         async with writer:
-            return list(await asyncio.gather(*(one(*job) for job in pending)))
+            asked = asyncio.gather(*(one(*job) for job in pending))
+            for item in known:  # the caller renders these while the first requests are out
+                queue.put_nowait(item)
+            await asked
 
 
-def _run(coroutine):
-    """Run ``coroutine`` to its end; SIGTERM cancels it like Ctrl-C (what was stored stays) and
-    raises KeyboardInterrupt."""
+_END = object()
+
+
+def _drive(
+    start: Callable[[asyncio.Queue], Awaitable[None]],
+) -> Iterator[tuple[str, tuple[UnitResult, Doc | None]]]:
+    """Run ``start(queue)`` on an event loop and yield what it puts in the queue. The loop runs
+    only while this waits for the next item, so the caller's work between items (rendering a
+    finished module) pauses the requests without threads. SIGTERM cancels the work like Ctrl-C
+    (what was stored stays) and raises KeyboardInterrupt."""
     terminated = False
+    with asyncio.Runner() as runner:
+        loop = runner.get_loop()
+        queue: asyncio.Queue = asyncio.Queue()
 
-    async def main():
-        nonlocal terminated
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
+        async def main() -> None:
+            try:
+                await start(queue)
+            finally:
+                queue.put_nowait(_END)
+
+        task = loop.create_task(main())
 
         def on_sigterm() -> None:
             nonlocal terminated
             terminated = True
-            if task is not None:
-                task.cancel()
+            task.cancel()
 
         previous = signal.getsignal(signal.SIGTERM)
         try:
@@ -211,15 +270,18 @@ def _run(coroutine):
         except (NotImplementedError, RuntimeError, ValueError):  # no signals here: not main thread
             previous = None
         try:
-            return await coroutine
+            while (item := runner.run(queue.get())) is not _END:
+                yield item
+            runner.run(_outcome(task))  # the work's own exception, if it raised one
+        except asyncio.CancelledError:
+            if terminated:
+                raise KeyboardInterrupt from None
+            raise
         finally:
             if previous is not None:
                 loop.remove_signal_handler(signal.SIGTERM)
                 signal.signal(signal.SIGTERM, previous)
 
-    try:
-        return asyncio.run(main())
-    except asyncio.CancelledError:
-        if terminated:
-            raise KeyboardInterrupt from None
-        raise
+
+async def _outcome(task: asyncio.Task) -> None:
+    await task
