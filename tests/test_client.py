@@ -344,3 +344,14 @@ def test_sse_decoder_takes_any_split_and_line_ending():
     tail.feed(b'data: {"choices":[{"delta":{"content":"a"}}]}')  # no blank line, no [DONE]
     tail.finish()
     assert tail.parts == ["a"] and not tail.done
+
+
+def test_sse_decoder_keeps_text_around_invalid_utf8_and_refuses_broken_json():
+    from docgen.write.chat.sse import EventStream, StreamError
+
+    sse = EventStream("u", lambda uid, delta: None)
+    sse.feed(b'data: {"choices":[{"delta":{"content":"ok \xff end"}}]}\n\ndata: [DONE]\n\n')
+    assert sse.parts == ["ok \ufffd end"] and sse.done
+    broken = EventStream("u", lambda uid, delta: None)
+    with pytest.raises(StreamError):
+        broken.feed(b'data: {"choices":[{"delta":{"content":"a"}}]} trailing\n\n')

@@ -626,6 +626,24 @@ def test_pool_workers_start_before_the_first_result_is_asked_for(tmp_path):
     assert sorted(results) == ["m0", "m1", "m2", "m3"]
 
 
+def _pid(file: SourceFile) -> int:
+    return os.getpid()
+
+
+def test_a_small_project_is_parsed_by_one_worker_unless_jobs_are_given(tmp_path, monkeypatch):
+    """Each worker loads libcst (0.3 s of CPU): with jobs=0 a small project gets one."""
+    files = []
+    for index in range(8):
+        path = tmp_path / f"m{index}.py"
+        path.write_text("x = 1\n" * 50)
+        files.append(SourceFile(str(path), path.name, f"m{index}"))
+    assert len(set(extract_pool.run(files, _pid, jobs=0))) == 1
+    assert len(set(extract_pool.run(files, _pid, jobs=2))) == 2  # asked for: honoured
+    monkeypatch.setattr(extract_pool, "BYTES_PER_WORKER", 500)  # now it counts as big
+    monkeypatch.setattr(extract_pool.os, "cpu_count", lambda: 2)
+    assert len(set(extract_pool.run(files, _pid, jobs=0))) == 2
+
+
 def test_the_parent_of_the_parser_workers_never_loads_libcst(tmp_path):
     """libcst (0.3 s to import) is loaded by the workers that parse, not by a model run's
     process, which only hands them files; the records they send back need no libcst either."""
