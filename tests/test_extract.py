@@ -590,15 +590,21 @@ class _SlowMark:
         return file.module
 
 
-def test_pool_abandoned_early_runs_no_queued_chunk(tmp_path):
-    (tmp_path / "src").mkdir()
-    marks = tmp_path / "marks"
+def _marked_files(root: Path, count: int) -> tuple[list[SourceFile], Path]:
+    """``count`` one-line modules under ``root/src``, and an empty folder for the marks."""
+    (root / "src").mkdir()
+    marks = root / "marks"
     marks.mkdir()
     files = []
-    for index in range(48):
-        path = tmp_path / "src" / f"m{index}.py"
+    for index in range(count):
+        path = root / "src" / f"m{index}.py"
         path.write_text("x = 1\n")
         files.append(SourceFile(str(path), path.name, f"m{index}"))
+    return files, marks
+
+
+def test_pool_abandoned_early_runs_no_queued_chunk(tmp_path):
+    files, marks = _marked_files(tmp_path, 48)
     results = extract_pool.run(files, _SlowMark(marks), jobs=2)
     first = next(results)
     results.close()  # cancels the queued chunks instead of waiting for them
@@ -610,14 +616,7 @@ def test_pool_abandoned_early_runs_no_queued_chunk(tmp_path):
 
 def test_pool_workers_start_before_the_first_result_is_asked_for(tmp_path):
     """A model run loads the openai package while the parser workers are already at work."""
-    (tmp_path / "src").mkdir()
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    files = []
-    for index in range(4):
-        path = tmp_path / "src" / f"m{index}.py"
-        path.write_text("x = 1\n")
-        files.append(SourceFile(str(path), path.name, f"m{index}"))
+    files, marks = _marked_files(tmp_path, 4)
     results = extract_pool.run(files, _SlowMark(marks), jobs=2)
     deadline = time.monotonic() + 20
     while not any(marks.iterdir()) and time.monotonic() < deadline:
