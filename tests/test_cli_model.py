@@ -379,3 +379,35 @@ def test_estimate_uses_the_measured_ratio_of_earlier_runs(
     second = json.loads(capsys.readouterr().out)
     assert second["basis"].startswith("measured: 0.250")
     assert second["completion_tokens"] == pytest.approx(second["prompt_tokens"] * 0.25, abs=10)
+
+
+def test_an_unchanged_rerun_does_not_load_the_openai_package(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The package takes a second or more to import: a rerun with nothing to redo, the usual
+    CI case, never needs it."""
+    script = (
+        "import sys\n"
+        "from docgen.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "loaded = 'openai' in sys.modules\n"
+        "print('openai loaded' if loaded else 'openai not loaded', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    with FakeOpenAI(content=auto_answer) as server:
+        runs = [
+            subprocess.run(
+                [sys.executable, "-c", script, *model_args(server)],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for _ in range(2)
+        ]
+    first, second = runs
+    assert first.returncode == 0 and "openai loaded" in first.stderr, first.stderr
+    assert json.loads(second.stdout)["requests"] == 0
+    assert second.returncode == 0 and "openai not loaded" in second.stderr, second.stderr

@@ -81,13 +81,14 @@ class ModelWriter:
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
         """Each module's pages-to-be as soon as its last unit is answered (or found cached), so
         the pipeline renders it while the other requests are still on the wire."""
-        _chat_writer()  # loaded while the parser workers are busy, not after the last module
         parsed: list[ExtractResult] = []
         for item in extracted:
             if item.module is None:
                 yield Written(item.file, problem=item.problem, source_hash=item.source_hash)
-            else:
-                parsed.append(item)  # type: ignore[arg-type]
+                continue
+            if not parsed:  # the openai package loads while the workers parse the rest; a run
+                _chat_writer()  # with nothing to redo (an unchanged rerun) never loads it
+            parsed.append(item)  # type: ignore[arg-type]
         lang = self.config.lang
         graph = self.graph = project_graph([item.module for item in parsed], self.known)  # type: ignore[misc]
         per_module = [list(contexts(item.module, lang=lang, graph=graph)) for item in parsed]  # type: ignore[arg-type]
