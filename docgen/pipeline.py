@@ -137,6 +137,8 @@ def run(config: Config, *, console: Console) -> RunReport:
             timeout=config.parse_timeout,
             memory=config.parse_memory * 1024**2,
         )
+        if plan.todo:  # the workers parse meanwhile; a run with nothing to redo loads nothing
+            writer.prepare()
         try:
             for written in writer.write(extracted):
                 pages = renderer.pages(written, page_path)

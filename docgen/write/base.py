@@ -24,6 +24,11 @@ class Writer(Protocol):
     name: str
     in_worker: Callable[[ExtractResult], Written] | None
 
+    def prepare(self) -> None:
+        """Load what writing will need; called while the parser workers run, and only when
+        there is something to parse."""
+        ...
+
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
         """One :class:`Written` per file, as soon as it is known; never raises for a unit."""
         ...

@@ -78,6 +78,10 @@ class ModelWriter:
         self.graph: ProjectGraph | None = None
         self.offline = OfflineWriter(lang=config.lang, templates=config.templates)
 
+    def prepare(self) -> None:
+        """Load the openai package (a second or more) while the parser workers run."""
+        _chat_writer()
+
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
         """Each module's pages-to-be as soon as its last unit is answered (or found cached), so
         the pipeline renders it while the other requests are still on the wire."""
@@ -86,8 +90,8 @@ class ModelWriter:
             if item.module is None:
                 yield Written(item.file, problem=item.problem, source_hash=item.source_hash)
                 continue
-            if not parsed:  # the openai package loads while the workers parse the rest; a run
-                _chat_writer()  # with nothing to redo (an unchanged rerun) never loads it
+            if not parsed:  # loaded by prepare() already, when the pipeline called it
+                _chat_writer()
             parsed.append(item)  # type: ignore[arg-type]
         lang = self.config.lang
         graph = self.graph = project_graph([item.module for item in parsed], self.known)  # type: ignore[misc]

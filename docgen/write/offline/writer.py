@@ -85,6 +85,9 @@ class OfflineWriter(ModuleDocs):
         outcomes = tuple(Outcome(uid, "offline") for uid in docs)
         return Written(extracted.file, module, docs, outcomes)
 
+    def prepare(self) -> None:
+        """Nothing to load: the offline writer is all here."""
+
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
         for item in extracted:
             yield item if isinstance(item, Written) else self(item)
