@@ -376,9 +376,9 @@ def console_main() -> NoReturn:
 
     By the time :func:`main` returns, every page, the manifest and the cache are written and
     closed. What the interpreter would still do is free every object of the run one by one:
-    0.5 s after a 400-unit model run, several seconds after the standard library's
-    (``bench/bench_chat.py --process``, ``bench/bench_full.py``). So the exit handlers run, the
-    standard streams are flushed, and the process ends without that teardown.
+    0.5 s after a 400-unit model run (``bench/bench_chat.py --process``), 0.17 s after the
+    offline standard-library run. So the exit handlers run, the standard streams are flushed,
+    and the process ends without that teardown.
     """
     code = main()
     atexit._run_exitfuncs()  # logging's and multiprocessing's handlers, and any user's

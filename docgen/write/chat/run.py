@@ -89,10 +89,8 @@ class ModelWriter:
         for item in extracted:
             if item.module is None:
                 yield Written(item.file, problem=item.problem, source_hash=item.source_hash)
-                continue
-            if not parsed:  # loaded by prepare() already, when the pipeline called it
-                _chat_writer()
-            parsed.append(item)  # type: ignore[arg-type]
+            else:
+                parsed.append(item)  # type: ignore[arg-type]
         lang = self.config.lang
         graph = self.graph = project_graph([item.module for item in parsed], self.known)  # type: ignore[misc]
         per_module = [list(contexts(item.module, lang=lang, graph=graph)) for item in parsed]  # type: ignore[arg-type]
@@ -104,7 +102,7 @@ class ModelWriter:
         written: dict[str, tuple[UnitResult, Doc | None]] = {}
 
         def finished(index: int) -> Written:
-            mine = [written[unit.uid] for unit, _ in per_module[index] if unit.uid in written]
+            mine = [written[unit.uid] for unit, _ in per_module[index]]
             docs = {result.uid: doc for result, doc in mine if doc is not None}
             outcomes = tuple(Outcome.of(result) for result, _ in mine)
             return Written(parsed[index].file, parsed[index].module, docs, outcomes)
