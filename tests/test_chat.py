@@ -424,3 +424,37 @@ def test_a_module_is_given_back_while_another_modules_answers_are_still_out(tmp_
             ]
     assert [name for name, _ in arrivals] == ["fast", "slow"]
     assert arrivals[0][1] < 2.0 <= 3.0 <= arrivals[1][1]
+
+
+def test_the_openai_package_loads_in_a_thread_and_a_failed_import_is_raised_where_needed(
+    tmp_path, monkeypatch, capsys
+):
+    """``prepare`` returns at once (the pipeline goes on reading the parser workers' results);
+    an import that fails there prints nothing and is raised by the write that needs it."""
+    import threading
+
+    from docgen.config import Config
+    from docgen.model import ExtractResult, SourceFile
+    from docgen.store.cache import Cache
+    from docgen.ui.progress import NullProgress
+    from docgen.write.chat import run as chat_run
+
+    started, release = threading.Event(), threading.Event()
+
+    def missing():
+        started.set()
+        release.wait(10)
+        raise ImportError("No module named 'openai'")
+
+    monkeypatch.setattr(chat_run, "_chat_writer", missing)
+    module = make_module('"""M."""\n\ndef f(a: int) -> int:\n    return a + 1\n', "m")
+    config = Config(endpoints=(Endpoint("http://127.0.0.1:9/v1", "fake-model"),))
+    with Cache(str(tmp_path / "cache")) as cache:
+        writer = chat_run.ModelWriter(config, cache=cache, progress=NullProgress())
+        writer.prepare()
+        assert started.wait(10)  # loading, and prepare() has returned
+        release.set()
+        extracted = [ExtractResult(SourceFile(module.path, module.path, module.name), module)]
+        with pytest.raises(ImportError, match="openai"):
+            list(writer.write(extracted))
+    assert capsys.readouterr().err == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import ssl
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from openai_server import FakeOpenAI, Reply
 
 from docgen.config import Endpoint
 from docgen.model import Usage
-from docgen.write.chat.client import ChatClient, TransportError, parse_retry_after
+from docgen.write.chat.client import ChatClient, TransportError, _verify, parse_retry_after
 
 KEY = "sk-test-Secret-0123456789"
 ENV = {"DOCGEN_TEST_KEY": KEY}
@@ -355,3 +356,14 @@ def test_sse_decoder_keeps_text_around_invalid_utf8_and_refuses_broken_json():
     broken = EventStream("u", lambda uid, delta: None)
     with pytest.raises(StreamError):
         broken.feed(b'data: {"choices":[{"delta":{"content":"a"}}]} trailing\n\n')
+
+
+def test_certificates_are_checked_for_https_and_not_loaded_for_plain_http():
+    """Loading the CA bundle costs 70 ms of CPU before the first request; a plain-HTTP endpoint
+    negotiates no TLS, so it goes without."""
+    context = _verify("https://api.example.com/v1")
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert _verify("HTTPS://api.example.com/v1") is context
+    assert _verify("http://127.0.0.1:8000/v1") is False
+    assert _verify("HTTP://localhost:11434/v1") is False

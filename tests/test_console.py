@@ -50,6 +50,22 @@ def test_plain_mode_prints_one_line_per_finished_unit() -> None:
     )
 
 
+def test_streamed_text_is_kept_only_for_a_live_display() -> None:
+    """Every stream chunk reaches ``unit_text``: without a live display nothing shows the text,
+    so none is kept."""
+    console = Console(verbosity=0, stream=io.StringIO(), force_terminal=False)
+    console.begin(1)
+    console.unit_started("pkg.mod:func")
+    console.unit_text("pkg.mod:func", "Функция считает")
+    assert console._flight == {"pkg.mod:func": ""}
+    live = Console(verbosity=0, stream=io.StringIO(), force_terminal=True)
+    live.begin(1)
+    live.unit_started("pkg.mod:func")
+    live.unit_text("pkg.mod:func", "Функция считает")
+    assert live._flight == {"pkg.mod:func": "Функция считает"}
+    live.end()
+
+
 def test_plain_verbose_adds_retries_and_skips() -> None:
     out = io.StringIO()
     run_units(Console(verbosity=1, stream=out, force_terminal=False))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -623,6 +625,36 @@ def test_pool_workers_start_before_the_first_result_is_asked_for(tmp_path):
         time.sleep(0.02)
     assert any(marks.iterdir())  # files were run with nothing asked of the iterator yet
     assert sorted(results) == ["m0", "m1", "m2", "m3"]
+
+
+def test_a_worker_started_while_a_thread_runs_is_not_forked():
+    """A model run imports the openai package in a thread while the workers parse: a worker
+    replaced then (its predecessor crashed) must not be forked from a threaded process."""
+    assert "fork" not in multiprocessing.get_all_start_methods() or (
+        extract_pool._context().get_start_method() == "fork"
+    )
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    try:
+        assert extract_pool._context().get_start_method() != "fork"
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_a_crashed_worker_is_replaced_while_a_thread_runs(tmp_path):
+    files = _tree(tmp_path, 6)  # mod3 crashes its worker; mod7, which hangs, is not there
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    try:
+        results = set(extract_pool.run(files, _Hostile(), on_failure=_failed, jobs=1, timeout=20))
+    finally:
+        release.set()
+        thread.join()
+    assert "mod3: the parser crashed (SIGSEGV)" in results
+    assert {r for r in results if ":" not in r} == {"mod0", "mod1", "mod2", "mod4", "mod5"}
 
 
 def _pid(file: SourceFile) -> int:

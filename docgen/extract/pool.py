@@ -81,13 +81,12 @@ def run(
         for worker in workers:
             worker.stop()
         raise
-    return _results(workers, queue, context, task, on_failure, timeout, memory)
+    return _results(workers, queue, task, on_failure, timeout, memory)
 
 
 def _results(
     workers: list[_Worker],
     queue: deque[list[SourceFile]],
-    context: Any,
     task: Callable[[SourceFile], T],
     on_failure: Callable[[SourceFile, str], T] | None,
     timeout: float,
@@ -120,7 +119,8 @@ def _results(
                 if worker.pending:
                     queue.appendleft(list(worker.pending))
                 worker.stop()
-                workers[index] = worker = _Worker.start(context, task, memory)
+                # chosen again: a thread may have started since (a model run's import)
+                workers[index] = worker = _Worker.start(_context(), task, memory)
                 worker.give(queue, timeout)
                 if on_failure is None:
                     raise WorkerFailed(f"{file.rel_path}: {value}")

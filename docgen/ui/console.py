@@ -149,6 +149,8 @@ class Console:
             self._flight[uid] = ""
 
     def unit_text(self, uid: str, delta: str) -> None:
+        if self._live is None:  # only the live display shows it; called for every stream chunk
+            return
         with self._lock:
             tail = self._flight.get(uid, "") + delta
             self._flight[uid] = tail[-4 * TAIL_CHARS :]

@@ -44,8 +44,7 @@ def request_body(endpoint: Endpoint, messages: list[dict[str, str]], unit: Unit)
         temperature=DEFAULT_TEMPERATURE,
         progress=NullProgress(),
     )
-    kwargs = wire.kwargs(EndpointState(endpoint, None), messages, schema_for(unit))
-    return {"model": kwargs["model"], **kwargs["extra_body"]}
+    return wire.body(EndpointState(endpoint, None), messages, schema_for(unit))
 
 
 def request_lines(

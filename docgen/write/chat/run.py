@@ -16,8 +16,10 @@ for good shows its last good doc from the cache, else the offline writer's conte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import signal
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -56,6 +58,11 @@ def _chat_writer() -> type[ChatWriter]:
     return ChatWriter
 
 
+def _load_quietly() -> None:
+    with contextlib.suppress(BaseException):  # raised again by the import that needs it
+        _chat_writer()
+
+
 class ModelWriter:
     """The write stage with a chat model (see the module doc)."""
 
@@ -77,10 +84,22 @@ class ModelWriter:
         self.known = dict(known or {})
         self.graph: ProjectGraph | None = None
         self.offline = OfflineWriter(lang=config.lang, templates=config.templates)
+        self._loading: threading.Thread | None = None
 
     def prepare(self) -> None:
-        """Load the openai package (a second or more) while the parser workers run."""
-        _chat_writer()
+        """Start loading the openai package (a second or more) in a thread, while the parser
+        workers run: the pipeline reads their results meanwhile, so none of them waits on a
+        full pipe until the import is over (0.2 s of the first request's delay on a 20-module
+        project, bench/bench_chat.py --process). A failed import is raised again where it is
+        needed, in this thread."""
+        if self._loading is None:
+            loading = threading.Thread(target=_load_quietly, name="docgen-openai", daemon=True)
+            loading.start()
+            self._loading = loading
+
+    def _loaded(self) -> None:
+        if self._loading is not None:
+            self._loading.join()
 
     def write(self, extracted: Iterable[ExtractResult | Written]) -> Iterator[Written]:
         """Each module's pages-to-be as soon as its last unit is answered (or found cached), so
@@ -117,6 +136,7 @@ class ModelWriter:
                     uids.discard(uid)
                     if not uids:
                         yield finished(index)
+        self._loaded()  # no thread left behind for what forks next (the linking)
 
     def answers(
         self, units: Sequence[tuple[Unit, UnitContext]]
@@ -160,6 +180,7 @@ class ModelWriter:
             finally:
                 self.progress.end()
 
+        self._loaded()
         yield from _drive(asking)
 
     async def _asking(
@@ -273,8 +294,13 @@ def _drive(
         except (NotImplementedError, RuntimeError, ValueError):  # no signals here: not main thread
             previous = None
         try:
-            while (item := runner.run(queue.get())) is not _END:
-                yield item
+            ended = False
+            while not ended:
+                for item in runner.run(_ready(queue)):
+                    if item is _END:
+                        ended = True
+                        break
+                    yield item
             runner.run(_outcome(task))  # the work's own exception, if it raised one
         except asyncio.CancelledError:
             if terminated:
@@ -284,6 +310,15 @@ def _drive(
             if previous is not None:
                 loop.remove_signal_handler(signal.SIGTERM)
                 signal.signal(signal.SIGTERM, previous)
+
+
+async def _ready(queue: asyncio.Queue) -> list:
+    """The next item and every other already waiting: one ``Runner.run`` (a task, the SIGINT
+    handler set and restored) for all of them rather than one each."""
+    items = [await queue.get()]
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
 
 
 async def _outcome(task: asyncio.Task) -> None:

@@ -238,50 +238,46 @@ class Wire:
         self._temperature = temperature
         self._progress = progress
 
-    def kwargs(self, state: EndpointState, messages: Any, schema: Any) -> dict[str, Any]:
-        # The messages and the optional fields travel in extra_body, which the openai package
-        # sends as given (it takes precedence over the typed arguments): the typed path walks
-        # every message and the nested JSON schema against union types, milliseconds of CPU per
-        # request, to change nothing for plain dicts of strings.
-        extra: dict[str, Any] = {"messages": [dict(m) for m in messages]}
-        kwargs: dict[str, Any] = {
+    def body(self, state: EndpointState, messages: Any, schema: Any) -> dict[str, Any]:
+        """The request body, as sent: the model, the messages, and the optional fields this
+        endpoint has not refused."""
+        body: dict[str, Any] = {
             "model": state.endpoint.model,
-            "messages": [],
-            "extra_body": extra,
+            "messages": [dict(m) for m in messages],
         }
         rejected = state.rejected
         if self._temperature is not None and "temperature" not in rejected:
-            extra["temperature"] = self._temperature
+            body["temperature"] = self._temperature
         max_tokens = state.max_tokens or self._max_tokens
         if max_tokens and "max_tokens" not in rejected:
-            extra["max_tokens"] = max_tokens
+            body["max_tokens"] = max_tokens
         elif max_tokens and "max_completion_tokens" in state.renamed:
-            extra["max_completion_tokens"] = max_tokens
+            body["max_completion_tokens"] = max_tokens
         if schema is not None and "response_format" not in rejected:
-            name, body = schema
-            extra["response_format"] = {
+            name, schema_body = schema
+            body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": name, "schema": dict(body), "strict": True},
+                "json_schema": {"name": name, "schema": dict(schema_body), "strict": True},
             }
         if self._stream:
-            kwargs["stream"] = True
+            body["stream"] = True
             if "stream_options" not in rejected:
-                extra["stream_options"] = {"include_usage": True}
-        return kwargs
+                body["stream_options"] = {"include_usage": True}
+        return body
 
     async def request(
         self, state: EndpointState, uid: str, messages: Any, schema: Any
     ) -> tuple[str, str | None, tuple[int, int] | None]:
-        kwargs = self.kwargs(state, messages, schema)
+        body = self.body(state, messages, schema)
         try:
             async with asyncio.timeout(self._timeout):
                 if self._stream:
-                    return await self._streamed(state, uid, kwargs)
-                return await self._plain(state, kwargs)
+                    return await self._streamed(state, uid, body)
+                return await self._plain(state, body)
         except TimeoutError:
             raise Retry(f"timed out after {self._timeout:g} s") from None
         except openai.APIStatusError as exc:
-            raise self._status_problem(state, exc, kwargs) from None
+            raise self._status_problem(state, exc, body) from None
         except openai.APITimeoutError:
             raise Retry("timed out") from None
         except openai.APIConnectionError as exc:
@@ -293,17 +289,17 @@ class Wire:
             raise Retry(f"malformed response ({type(exc).__name__})") from None
 
     def _status_problem(
-        self, state: EndpointState, exc: openai.APIStatusError, kwargs: dict
+        self, state: EndpointState, exc: openai.APIStatusError, body: dict
     ) -> Exception:
         status = exc.status_code
-        body = exc.body
-        detail = _error_text(body) or exc.message
+        error = exc.body
+        detail = _error_text(error) or exc.message
         message = f"HTTP {status}: {detail}"
         if status in _RETRY_STATUS or status >= 500:
             return Retry(message, parse_retry_after(exc.response.headers), alive=status == 429)
         if status in (400, 422):
-            sent = [f for f in OPTIONAL if f in kwargs or f in kwargs["extra_body"]]
-            culprit = _refused_field(body, f"{exc.message} {detail}", sent)
+            sent = [f for f in OPTIONAL if f in body]
+            culprit = _refused_field(error, f"{exc.message} {detail}", sent)
             if culprit is None and sent and not _CONTEXT_WORDS.search(detail):
                 # Unexplained: leave the optional fields out one at a time before failing.
                 culprit = sent[0]
@@ -317,19 +313,25 @@ class Wire:
         return Fatal(message)
 
     async def _streamed(
-        self, state: EndpointState, uid: str, kwargs: dict[str, Any]
+        self, state: EndpointState, uid: str, body: dict[str, Any]
     ) -> tuple[str, str | None, tuple[int, int] | None]:
-        """Read the SSE stream ourselves from the package's raw streaming response.
+        """Read the SSE stream ourselves from the raw response of the package's ``post``.
 
         ``openai.AsyncStream`` builds a pydantic model for every chunk, a fraction of a millisecond
         each; with token-by-token servers that dominates the client's CPU. Decoding the few fields
-        we read with ``json.loads`` is much cheaper, and lets us treat every server quirk here.
+        we read is much cheaper, and lets us treat every server quirk here. The request goes out
+        through ``client.post`` with ``cast_to=httpx2.Response`` (the package's documented way to
+        a raw response), not ``chat.completions.create``: the body is already what the server
+        must get, and ``create`` walks its forty typed parameters and wraps the response, 0.45 ms
+        of CPU a request (2.5 against 2.0 ms for a one-chunk answer, sequential requests).
         """
         sse = EventStream(uid, self._progress.unit_text)
         assert state.client is not None
-        create = state.client.chat.completions.with_streaming_response.create
-        async with create(**kwargs) as response:
-            blocks = response.iter_bytes()
+        response = await state.client.post(
+            "/chat/completions", cast_to=httpx2.Response, body=body, stream=True
+        )
+        try:
+            blocks = response.aiter_bytes()
             try:
                 async for block in blocks:
                     if sse.feed(block):
@@ -344,15 +346,21 @@ class Wire:
                 raise Retry(f"connection lost while streaming ({type(exc).__name__})") from None
             if sse.done:
                 await _drain(blocks)
+        finally:
+            await response.aclose()
         text = "".join(sse.parts)
         _check_text(text, sse.finish_reason, sse.usage)
         return text, sse.finish_reason, sse.usage
 
     async def _plain(
-        self, state: EndpointState, kwargs: dict[str, Any]
+        self, state: EndpointState, body: dict[str, Any]
     ) -> tuple[str, str | None, tuple[int, int] | None]:
         assert state.client is not None
-        response = await state.client.chat.completions.create(**kwargs)
+        fields = {key: value for key, value in body.items() if key != "model"}
+        # the typed parameters stay empty: the body travels as given, in extra_body
+        response = await state.client.chat.completions.create(
+            model=body["model"], messages=[], extra_body=fields
+        )
         choices = getattr(response, "choices", None)
         if not choices:
             error = getattr(response, "error", None)
