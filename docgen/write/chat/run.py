@@ -89,7 +89,7 @@ class ModelWriter:
     def prepare(self) -> None:
         """Start loading the openai package (a second or more) in a thread, while the parser
         workers run: the pipeline reads their results meanwhile, so none of them waits on a
-        full pipe until the import is over (0.2 s of the first request's delay on a 20-module
+        full pipe until the import is over (0.1-0.2 s of the first request's delay on a 20-module
         project, bench/bench_chat.py --process). A failed import is raised again where it is
         needed, in this thread."""
         if self._loading is None:
@@ -318,7 +318,7 @@ async def _ready(queue: asyncio.Queue, items: list) -> None:
     """The next item and every other already waiting, into ``items``: one ``Runner.run`` (a
     task, the SIGINT handler set and restored) for all of them rather than one each. Not the
     task's result: restoring the handler makes Python 3.11 format the task's repr, results
-    and all (the answers' dataclasses), 1.5 % of a model run's CPU."""
+    and all (the answers' dataclasses): about 1.5 % of a model run's CPU."""
     items.append(await queue.get())
     while not queue.empty():
         items.append(queue.get_nowait())
