@@ -12,9 +12,10 @@ import ast
 import builtins
 import keyword
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
-from docgen.model import FunctionInfo, ModuleInfo, ParamKind
+from docgen.model import FunctionInfo, ModuleInfo, ParamKind, Statement
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -25,6 +26,7 @@ __all__ = [
     "one_line",
     "shorten_code",
     "signature",
+    "statement_shape",
     "text_value",
     "unbound_names",
 ]
@@ -320,3 +322,40 @@ def data_summary(module: ModuleInfo) -> tuple[tuple[str, str, int], ...]:
         else:
             rows.append((attr.name, "", -1))
     return tuple(rows)
+
+
+def statement_shape(stmt: ast.stmt, text: Callable[[ast.AST], str]) -> Statement:
+    """The shape of one simple statement, its parts' source read with ``text``: the extract
+    stage gives its own slices of the file, the offline writer those of a label it parsed."""
+    kind = type(stmt)
+    if kind is ast.Pass:
+        return Statement("pass")
+    if kind is ast.Expr:
+        value = stmt.value  # type: ignore[attr-defined]
+        if type(value) is ast.Constant and value.value is Ellipsis:
+            return Statement("ellipsis")
+        if type(value) is ast.Await and type(value.value) is ast.Call:
+            return Statement("await_call", callee=text(value.value.func))
+        if type(value) is ast.Await:
+            return Statement("await", value=text(value.value))
+        if type(value) is ast.Call:
+            return Statement("call", callee=text(value.func))
+        return Statement("statement")
+    if kind in (ast.Assign, ast.AnnAssign) and stmt.value is not None:  # type: ignore[attr-defined]
+        targets = stmt.targets if kind is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
+        target = " = ".join(text(tg) for tg in targets)
+        value = stmt.value  # type: ignore[attr-defined]
+        if type(value) is ast.Await and type(value.value) is ast.Call:
+            return Statement("assign_await", target, callee=text(value.value.func))
+        if type(value) is ast.Call:
+            return Statement("assign_call", target, callee=text(value.func))
+        return Statement("assign", target, value=text(value))
+    if kind is ast.AnnAssign:
+        return Statement("annotate", text(stmt.target))  # type: ignore[attr-defined]
+    if kind is ast.AugAssign:
+        return Statement("augassign", text(stmt.target))  # type: ignore[attr-defined]
+    if kind is ast.Delete:
+        return Statement("delete", names=tuple(text(tg) for tg in stmt.targets))  # type: ignore[attr-defined]
+    if kind in (ast.Import, ast.ImportFrom):
+        return Statement("import", names=tuple(alias.name for alias in stmt.names))  # type: ignore[attr-defined]
+    return Statement("statement")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
+
+import pytest
 
 from docgen.extract import extract_source
 from docgen.model import FlowKind, FlowNode
@@ -186,6 +189,65 @@ def test_simple_statement_kinds_and_labels():
         (FlowKind.RETURN, "return y"),
     ]
     assert [n.line for n in nodes] == [3, 4, 4, 5, 6]
+
+
+def test_statement_shapes_are_read_where_the_file_is_parsed():
+    # what the offline writer would get by parsing each label again, without that parse
+    from docgen.write.offline.labels import statement
+
+    nodes = flow_of(
+        """
+        def f(self, x):
+            self.total = compute(x, key="ключ")
+            result = await fetch(x)
+            await asyncio.sleep(0)
+            await pending
+            self.n += 1
+            del self.cache[x], other
+            import os.path
+            from . import sibling as s
+            items: list[int] = []
+            count: int
+            pass
+            ...
+            payload = {"model": "gpt", "messages": [{"role": "user", "content": "x" * 100}], "n": 1}
+            print(f"{x!r}")
+        """
+    )
+    plain = [n for n in nodes if n.kind is FlowKind.STATEMENT]
+    assert len(plain) == 14
+    shortened = [n for n in plain if "…" in n.label]
+    assert [n.shape for n in shortened] == [None]  # its label is not its text: parsed later
+    for node in plain:
+        if node not in shortened:
+            assert node.shape is not None, node.label
+            assert node.shape == statement(node.label), node.label
+    kinds = [n.shape.kind for n in plain if n.shape is not None]
+    assert kinds == [
+        "assign_call", "assign_await", "await_call", "await", "augassign", "delete", "import",
+        "import", "assign", "annotate", "pass", "ellipsis", "call",
+    ]  # fmt: skip
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this ast reads PEP 695 itself")
+def test_a_masked_file_gives_no_statement_shapes():
+    # under a masked text (newer syntax than this Python's ast reads) a stand-in is not what
+    # the statement is: the writer reads the label itself
+    info = extract_source(
+        textwrap.dedent(
+            """
+            type Alias[T] = list[T]
+
+            def f[T](x: T) -> T:
+                y = x
+                return y
+            """
+        ),
+        module="m",
+        path="m.py",
+    )
+    (node, _) = info.functions[0].flow
+    assert node.label == "y = x" and node.shape is None
 
 
 def test_nested_def_and_class_are_single_nodes():

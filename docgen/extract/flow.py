@@ -12,7 +12,7 @@ import ast
 import sys
 
 from docgen.extract.text import SourceText, short_label
-from docgen.markup import one_line, shorten_code, text_value
+from docgen.markup import one_line, shorten_code, statement_shape, text_value
 from docgen.model import Call, FlowBranch, FlowKind, FlowNode, Raise
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -117,11 +117,14 @@ def _argument(src: SourceText, node: ast.expr | ast.keyword) -> str:
 class FlowBuilder:
     """Builds flow trees over one module's ``SourceText``, recording into a ``Facts``."""
 
-    __slots__ = ("facts", "src")
+    __slots__ = ("facts", "shapes", "src")
 
-    def __init__(self, src: SourceText, facts: Facts) -> None:
+    def __init__(self, src: SourceText, facts: Facts, *, shapes: bool = True) -> None:
+        """``shapes``: read each plain statement's :class:`~docgen.model.Statement` (not for
+        a masked text, whose stand-ins are not what the statements are)."""
         self.src = src
         self.facts = facts
+        self.shapes = shapes
 
     def block(self, body: list[ast.stmt]) -> tuple[FlowNode, ...]:
         return tuple([self.node(stmt) for stmt in body])
@@ -191,7 +194,8 @@ class FlowBuilder:
         if kind in _DEFS:
             return self._def(stmt)  # type: ignore[arg-type]
         calls = self.calls_in(stmt)
-        label = src.label(stmt)
+        whole = src.of(stmt)
+        label = short_label(whole)
         if kind is ast.Return:
             if stmt.value is not None:  # type: ignore[attr-defined]
                 self.facts.returns.append(src.of(stmt.value))  # type: ignore[attr-defined]
@@ -204,7 +208,14 @@ class FlowBuilder:
         simple = _SIMPLE.get(kind)
         if simple is not None:
             return FlowNode(simple, label, line, (), calls)
-        return FlowNode(FlowKind.STATEMENT, label, line, (), calls, args=_arguments(src, stmt))
+        # read here, where the statement is parsed, when its label is its whole text: the
+        # writer would parse the label again (a fifth of its time on the standard library)
+        shape = None
+        if self.shapes and label == whole and "…" not in whole:
+            shape = statement_shape(stmt, src.of)
+        return FlowNode(
+            FlowKind.STATEMENT, label, line, (), calls, args=_arguments(src, stmt), shape=shape
+        )
 
     # -- compound statements ------------------------------------------------------------------
 

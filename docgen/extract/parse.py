@@ -106,6 +106,7 @@ def extract_source(
         module,
         masked.type_params if masked else {},
         masked.alias_lines if masked else frozenset(),
+        masked=masked is not None,
     )
     return walker.module(
         tree, path=path, source_hash=hashlib.sha256(raw).hexdigest(), is_package=is_package

@@ -72,12 +72,21 @@ class Extractor:
     """Builds the records of one module from its ``ast`` tree and ``SourceText``."""
 
     def __init__(
-        self, src: SourceText, module: str, type_params: dict[int, str], alias_lines: frozenset[int]
+        self,
+        src: SourceText,
+        module: str,
+        type_params: dict[int, str],
+        alias_lines: frozenset[int],
+        *,
+        masked: bool = False,
     ) -> None:
+        """``masked``: the tree is of a masked text (:mod:`~docgen.extract.mask`), whose
+        stand-ins hide what some statements are."""
         self.src = src
         self.name = module
         self.masked_type_params = type_params
         self.alias_lines = alias_lines
+        self.shapes = not masked
 
     def module(
         self, tree: ast.Module, *, path: str, source_hash: str, is_package: bool
@@ -91,7 +100,7 @@ class Extractor:
         statements = []
         main: MainBlock | None = None
         facts = Facts()
-        builder = FlowBuilder(src, facts)
+        builder = FlowBuilder(src, facts, shapes=self.shapes)
         counts: dict[str, int] = {}
         attributes, docstring_ids = self._bindings(body)
         for index, stmt in enumerate(body):
@@ -156,7 +165,8 @@ class Extractor:
         decorators = tuple(self._decorator(d) for d in node.decorator_list)
         docstring = _docstring_of(node.body)
         facts = Facts()
-        flow = FlowBuilder(src, facts).block(node.body[1:] if docstring is not None else node.body)
+        builder = FlowBuilder(src, facts, shapes=self.shapes)
+        flow = builder.block(node.body[1:] if docstring is not None else node.body)
         overload = any(d.rsplit(".", 1)[-1] == "overload" for d in decorators)
         role = None
         if kind is UnitKind.METHOD:
@@ -201,7 +211,7 @@ class Extractor:
         variant = counts.get(name, 0)
         counts[name] = variant + 1
         facts = Facts()
-        FlowBuilder(src, facts).calls_in(node.body)
+        FlowBuilder(src, facts, shapes=self.shapes).calls_in(node.body)
         body = src.of(node.body)
         return FunctionInfo(
             module=self.name, qualname=name, name=name, kind=UnitKind.FUNCTION,
@@ -334,7 +344,7 @@ class Extractor:
 
     def _main(self, stmt: ast.If) -> MainBlock:
         facts = Facts()
-        flow = FlowBuilder(self.src, facts).block(stmt.body)
+        flow = FlowBuilder(self.src, facts, shapes=self.shapes).block(stmt.body)
         end = stmt.end_lineno or stmt.lineno
         source = self.src.lines_of(stmt.lineno, end, stmt.end_col_offset or 0)
         return MainBlock(stmt.lineno, end, source, tuple(facts.calls), flow)

@@ -45,6 +45,7 @@ from docgen.model.code import (
     Problem,
     Raise,
     SourceFile,
+    Statement,
     Unit,
     UnitKind,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "Skipped",
     "SkippedEntry",
     "SourceFile",
+    "Statement",
     "Target",
     "Unit",
     "UnitContext",

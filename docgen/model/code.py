@@ -132,6 +132,18 @@ class FlowBranch:
 
 
 @dataclass(frozen=True, slots=True)
+class Statement:
+    """The shape of one simple statement: its kind (named after the catalog's ``clause.*`` key)
+    and the source text of its parts (``target = callee(...)``, the value, the names)."""
+
+    kind: str
+    target: str = ""
+    callee: str = ""
+    value: str = ""
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FlowNode:
     """One step of control flow. ``label`` is short source text (a condition, a call, a target)."""
 
@@ -144,6 +156,9 @@ class FlowNode:
     # a statement that is a call (``f(a, k=v)``, ``x = await f(a)``): its arguments as written,
     # each on one line and shortened at a syntax boundary (``headers={…}``)
     args: tuple[str, ...] = ()
+    # a plain statement whose label is its whole text: its shape, read where it was parsed
+    # (else the writer parses the label)
+    shape: Statement | None = None
 
 
 @dataclass(frozen=True, slots=True)

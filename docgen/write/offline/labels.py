@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
-from docgen.model import FlowNode
+from docgen.markup import statement_shape
+from docgen.model import FlowNode, Statement
 
 __all__ = [
     "ASSIGN",
@@ -18,6 +18,7 @@ __all__ = [
     "def_name",
     "except_name",
     "if_label",
+    "node_statement",
     "segment",
     "split_for",
     "statement",
@@ -28,23 +29,12 @@ __all__ = [
 ASSIGN = re.compile(r"^([\w.\[\]'\", ]+?)\s*=(?!=)\s*(.*)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """What :meth:`FlowPhraser.statement` needs from one parsed statement: its shape (``kind``,
-    named after the catalog's ``clause.*`` key) and the source text of its parts."""
-
-    kind: str
-    target: str = ""
-    callee: str = ""
-    value: str = ""
-    names: tuple[str, ...] = ()
-
-
 @lru_cache(maxsize=1 << 15)
 def statement(label: str) -> Statement | None:
-    """The shape of a one-statement label, or None when it does not parse. Labels repeat (a
-    statement is read once for its steps and once to see whether it is a bare call; ``return
-    None`` and ``self.x = x`` are everywhere), so the parse is cached."""
+    """The shape of a one-statement label, or None when it does not parse. Most statements
+    come with their shape (:attr:`FlowNode.shape`, see :func:`node_statement`); the others'
+    labels repeat (a label is read for its steps and to see whether it is a bare call), so the
+    parse is cached."""
     if "…" in label and "..." not in label:
         # a label shortened at a syntax boundary (``payload = {…}``): "…" reads as ``...``
         found = statement(label.replace("…", "..."))
@@ -55,38 +45,13 @@ def statement(label: str) -> Statement | None:
         return None
     if len(tree.body) != 1:
         return None
-    stmt = tree.body[0]
-    if isinstance(stmt, ast.Pass):
-        return Statement("pass")
-    if isinstance(stmt, ast.Expr):
-        value = stmt.value
-        if isinstance(value, ast.Constant) and value.value is Ellipsis:
-            return Statement("ellipsis")
-        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-            return Statement("await_call", callee=segment(label, value.value.func))
-        if isinstance(value, ast.Await):
-            return Statement("await", value=segment(label, value.value))
-        if isinstance(value, ast.Call):
-            return Statement("call", callee=segment(label, value.func))
-        return Statement("statement")
-    if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        target = " = ".join(segment(label, tg) for tg in targets)
-        value = stmt.value
-        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
-            return Statement("assign_await", target, callee=segment(label, value.value.func))
-        if isinstance(value, ast.Call):
-            return Statement("assign_call", target, callee=segment(label, value.func))
-        return Statement("assign", target, value=segment(label, value))
-    if isinstance(stmt, ast.AnnAssign):
-        return Statement("annotate", segment(label, stmt.target))
-    if isinstance(stmt, ast.AugAssign):
-        return Statement("augassign", segment(label, stmt.target))
-    if isinstance(stmt, ast.Delete):
-        return Statement("delete", names=tuple(segment(label, tg) for tg in stmt.targets))
-    if isinstance(stmt, ast.Import | ast.ImportFrom):
-        return Statement("import", names=tuple(alias.name for alias in stmt.names))
-    return Statement("statement")
+    return statement_shape(tree.body[0], lambda node: segment(label, node))
+
+
+def node_statement(node: FlowNode) -> Statement | None:
+    """The shape of a plain statement node: the one the extract stage read (its label is its
+    whole text), else its label's."""
+    return node.shape if node.shape is not None else statement(node.label.strip())
 
 
 def _elided(found: Statement) -> Statement:

@@ -22,8 +22,8 @@ from docgen.write.offline.labels import (
     def_name,
     except_name,
     if_label,
+    node_statement,
     split_for,
-    statement,
     strip_keyword,
 )
 
@@ -296,7 +296,7 @@ class FlowPhraser:
         """A plain statement as a clause, read from its source text when it parses."""
         t = self.cat.t
         label = node.label.strip()
-        stmt = statement(label)
+        stmt = node_statement(node)
         if stmt is None:
             return self._unparsed(node)
         kind = stmt.kind
@@ -346,7 +346,7 @@ class FlowPhraser:
 
     def _pure_call(self, node: FlowNode) -> str | None:
         """The callee (quoted) when the statement is nothing but a call."""
-        stmt = statement(node.label.strip())
+        stmt = node_statement(node)
         if stmt is not None and stmt.kind == "call":
             return code(stmt.callee)
         return None

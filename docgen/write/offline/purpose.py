@@ -15,7 +15,7 @@ from docgen.extract.symbols import local_names
 from docgen.i18n import Catalog
 from docgen.markup import BUILTIN_NAMES
 from docgen.model import FlowKind, FlowNode, FunctionInfo, ModuleInfo, UnitKind
-from docgen.write.offline.labels import statement, strip_keyword
+from docgen.write.offline.labels import node_statement, strip_keyword
 from docgen.write.offline.phrases import code, join_list, sentence
 
 __all__ = ["MAIN_CALLS", "Purposes", "attribute_writes", "main_calls", "returned"]
@@ -179,7 +179,7 @@ def _only_raise(fn: FunctionInfo) -> str | None:
 
 
 def _is_filler(node: FlowNode) -> bool:
-    found = statement(node.label.strip()) if node.kind is FlowKind.STATEMENT else None
+    found = node_statement(node) if node.kind is FlowKind.STATEMENT else None
     return found is not None and found.kind in ("pass", "ellipsis")
 
 
@@ -194,7 +194,7 @@ def attribute_writes(fn: FunctionInfo) -> tuple[list[str], list[str]]:
     for node in _walk(fn.flow):
         if node.kind is not FlowKind.STATEMENT or not node.label.startswith("self."):
             continue
-        found = statement(node.label.strip())
+        found = node_statement(node)
         if found is None:
             continue
         into = (
