@@ -102,6 +102,34 @@ def test_names_are_known_when_the_source_holds_them_as_whole_words() -> None:
         assert list(q.unknown) == expected
 
 
+def test_prose_names_skip_fences_and_headings_wherever_they_are() -> None:
+    from docgen.render.quality import _prose_names
+
+    page = textwrap.dedent(
+        """\
+        ```python
+        `in_first_fence`
+        ```
+        # `heading` and `more`
+        Text `one` and ``double`` and `` `tick` `` and a``b`c` `two()`
+        ````text
+        `inside`
+        ```
+        `still_inside`
+        ````
+        ~~~
+        `tilde_inside`
+        ~~~
+        <code>three.four</code> `not a name`
+        #
+        `five`
+        ```
+        `unclosed_is_read`"""
+    )
+    expected = ["one", "tick", "c", "two()", "three.four", "five", "unclosed_is_read"]
+    assert _prose_names(page) == expected
+
+
 def test_missing_sections_and_parts_are_named() -> None:
     bare = FunctionDoc("Складывает.", (), "", (), (), ())
     q = figures({"pkg.sums": MODULE, "pkg.sums:add": bare, "pkg.sums:Box.put": PUT})
