@@ -77,6 +77,17 @@ def test_call_graph_blocks_are_filled_and_taken_back() -> None:
     assert again == out  # linking is a round trip
 
 
+def test_only_a_mark_at_a_line_start_is_a_block() -> None:
+    renderer = Renderer()
+    mark = graph_mark("m:helper")
+    text = f"{mark}\n\nquoted: {mark}\n\nafter\n{mark}\n"
+    out, _ = link(text, page="m.md", module="m", graph=GRAPH,
+                  blocks=lambda uid, page: call_graph(renderer, GRAPH, uid, page))  # fmt: skip
+    assert out.count("**Вызывается из**") == 2  # the page's first line and the last
+    assert f"quoted: {mark}\n" in out
+    assert unlink(out) == text
+
+
 def test_many_callers_are_cut_with_a_count() -> None:
     callers = "".join(f"def c{i}():\n    helper()\n\n\n" for i in range(30))
     graph = one_module_graph("def helper():\n    pass\n\n\n" + callers)

@@ -39,15 +39,18 @@ _ENTRY_BLOCK = re.compile(
     re.escape(ENTRY_MARKS[0]) + r"\n.*?\n" + re.escape(ENTRY_MARKS[1]), re.DOTALL
 )
 _GRAPH_END = "<!-- /docgen:graph -->"
+# A block's mark, at a line's start, and what fills it. The pattern begins with a plain "<" (the
+# line start is checked behind it) so the regex engine skips ahead in C: anchored with ``^`` it
+# tried the pattern at every character of every page (2x slower over the standard library's)
 _GRAPH_BLOCK = re.compile(
-    r"^<!-- docgen:graph (?P<uid>[^ ]+) -->\n(?:(?:(?!<!-- docgen:graph ).*\n)*?"
-    r"<!-- /docgen:graph -->\n)?",
-    re.MULTILINE,
+    r"<(?<![^\n]<)!-- docgen:graph (?P<uid>[^ ]+) -->\n(?:(?:(?!<!-- docgen:graph ).*\n)*?"
+    r"<!-- /docgen:graph -->\n)?"
 )
 _SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _NAME = re.compile(r"\.*[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\))?")
 _LINKED = re.compile(r"\[(`[^`\n]+`)\]\([^)\s]*\)")
 _HEADING_ID = re.compile(r'^#+ <a id="([\w.\-]+)"></a>', re.MULTILINE)
+_HEADING_IDS = re.compile(r'\n#+ <a id="([\w.\-]+)"></a>')  # in "\n" + page: 4x faster than ^
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _VARIANT = re.compile(r"-\d+$")
 
@@ -64,7 +67,7 @@ def page_symbols(
     reference = by_kind[PageKind.REFERENCE]
     sym = module_symbols(module, reference=reference.rel_path,
                          usage=by_kind[PageKind.USAGE].rel_path,
-                         anchors=set(_HEADING_ID.findall(reference.text)))  # fmt: skip
+                         anchors=set(_HEADING_IDS.findall("\n" + reference.text)))  # fmt: skip
     doc = (docs or {}).get(module.uid)
     if (
         isinstance(doc, ModuleDoc)
