@@ -209,7 +209,7 @@ class FlowBuilder:
         if simple is not None:
             return FlowNode(simple, label, line, (), calls)
         # read here, where the statement is parsed, when its label is its whole text: the
-        # writer would parse the label again (a fifth of its time on the standard library)
+        # writer would parse the label again (14 % of its time on stdlib files, measured A/B)
         shape = None
         if self.shapes and label == whole and "…" not in whole:
             shape = statement_shape(stmt, src.of)
