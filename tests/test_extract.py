@@ -415,6 +415,43 @@ def test_node_checks_are_skipped_only_while_parsing_text_ast_accepts(monkeypatch
     assert (checked != []) is (sys.version_info < (3, 12))
 
 
+def test_verdict_parse_builds_empty_nodes_and_puts_real_ones_back(monkeypatch):
+    import libcst as cst
+
+    made: list[object] = []
+    real_parse = cst.parse_module
+
+    def spying(text: str) -> object:
+        made.append(cst.Name(value="probe"))  # a node made while libcst parses, as native does
+        return real_parse(text)
+
+    monkeypatch.setattr(cst, "parse_module", spying)
+    ex("def f(a):\n    return a + 1\n")
+    assert len(made) == 1 and not hasattr(made[0], "value")  # a shell: no field kept
+    assert cst.Name(value="x").value == "x"  # real nodes again after the parse
+    with pytest.raises(ExtractError, match="libcst cannot parse this"):
+        ex("def f(pars): pass\n(pars): bool = True\n")  # ast accepts it, libcst does not
+    assert cst.Name(value="y").value == "y"  # put back after a syntax error too
+    with pytest.raises(cst.CSTValidationError):  # hand-built trees are still checked
+        cst.Name("not a name")
+
+
+def test_verdict_parse_falls_back_to_real_nodes_when_a_field_is_read(monkeypatch):
+    import libcst as cst
+
+    calls: list[str] = []
+
+    def reading(text: str) -> object:  # a parser that reads back a field of a node it made
+        node = cst.Name(value="probe")
+        calls.append(node.value)  # AttributeError on a shell
+        return node
+
+    monkeypatch.setattr(cst, "parse_module", reading)
+    info = ex("def f(a):\n    return a\n")
+    assert calls == ["probe"]  # the shell failed; the second parse, with real nodes, passed
+    assert [fn.name for fn in info.functions] == ["f"]
+
+
 @pytest.mark.parametrize(
     ("data", "reason", "line"),
     [
