@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from types import TracebackType
+from types import BuiltinFunctionType, FunctionType, MethodType, TracebackType
 from typing import Any
 
 import jinja2
+import jinja2.runtime
 
 from docgen.errors import TemplateError
 
@@ -46,7 +47,7 @@ def environment(
     if user is not None and user.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(user)))
     loaders += [jinja2.PrefixLoader({"default": defaults}), defaults]
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -55,6 +56,39 @@ def environment(
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.context_class = _Context
+    return env
+
+
+_PLAIN_CALLABLES = (FunctionType, MethodType, BuiltinFunctionType)
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way to the two callables templates call most.
+
+    Every call in a template (``t(...)``, a macro, a global) goes through ``Context.call``,
+    which looks for a ``pass_context``-style mark on the callable and on its ``__call__``
+    before calling it: about a fifth of rendering a reference page went there (some 360,000
+    calls on a quarter of the standard library). A macro always takes the evaluation context
+    (``Macro.__call__`` is ``pass_eval_context``), and a function or method either carries the
+    mark itself or takes nothing (its ``__call__`` is a method wrapper, which never does): both
+    are called here as ``Context.call`` would call them; anything else goes through it
+    (rendering 7-9 % faster, the same pages)."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        kind = type(__obj)
+        if kind is jinja2.runtime.Macro:
+            args = (__self.eval_ctx, *args)
+        elif kind not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:  # as Context.call has it
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:

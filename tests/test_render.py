@@ -346,3 +346,62 @@ def test_a_data_module_is_summarised_not_pasted() -> None:
     example = module_example(mod)
     assert example == "from pkg.tables import CODES, NAMES, VERSION\nprint(len(CODES))"
     assert unbound_names(example) == ()
+
+
+def test_template_calls_behave_as_stock_jinja_calls_them(tmp_path):
+    """docgen's environment calls macros and plain functions without Jinja's per-call checks;
+    every kind of callable a template may call must still get what stock Jinja gives it."""
+    import jinja2
+
+    from docgen.resources import environment
+
+    (tmp_path / "t.j2").write_text(
+        textwrap.dedent(
+            """\
+            {% macro box(x, y="d", caller=none) %}[{{ x }}|{{ y }}{% if caller %}|{{ caller() }}{% endif %}]{% endmacro %}
+            {{ box(1) }} {{ box(2, y="k") }} {% call box(3) %}inner{% endcall %}
+            {% autoescape true %}{{ box("<b>") }}{% endautoescape %} {{ box("<i>") }}
+            {% for i in [1, 2] %}{{ ctx_fn() }}-{{ loop.index }}{% endfor %}
+            {{ env_fn() }} {{ plain(4) }} {{ obj.method(5) }} {{ items.append(6) }}{{ items }}
+            {{ klass(7) }} {{ builtin(-8) }} {{ stops() is undefined }} {{ callable_obj(9) }}
+            """
+        ),
+        encoding="utf-8",
+    )
+
+    class Obj:
+        def method(self, n: int) -> str:
+            return f"m{n}"
+
+        def __call__(self, n: int) -> str:
+            return f"c{n}"
+
+    def stops() -> None:
+        raise StopIteration
+
+    @jinja2.pass_context
+    def ctx_fn(context: jinja2.runtime.Context) -> str:
+        return str(context.get("marker"))
+
+    @jinja2.pass_environment
+    def env_fn(env: jinja2.Environment) -> str:
+        return type(env).__name__
+
+    def rendered(env: jinja2.Environment) -> str:
+        env.globals.update(ctx_fn=ctx_fn, env_fn=env_fn, plain=lambda n: n * 2, obj=Obj(),
+                           klass=str, builtin=abs, stops=stops, callable_obj=Obj())  # fmt: skip
+        return env.get_template("t.j2").render(marker="M", items=[])
+
+    ours = environment(tmp_path, keep_trailing_newline=True)
+    stock = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(tmp_path)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    assert ours.context_class is not jinja2.runtime.Context  # the shorter calls are used
+    text = rendered(ours)
+    assert text == rendered(stock)
+    assert "[<b>|d]" in text  # the macro saw the autoescape block: its text came back as markup
+    assert "M-1M-2" in text and "[3|d|inner]" in text and "True" in text
