@@ -75,7 +75,7 @@ class _Context(jinja2.runtime.Context):
     are called here as ``Context.call`` would call them; anything else goes through it
     (rendering 7-9 % faster, the same pages)."""
 
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
         if kind is jinja2.runtime.Macro:
             args = (__self.eval_ctx, *args)

@@ -358,7 +358,9 @@ def test_template_calls_behave_as_stock_jinja_calls_them(tmp_path):
     (tmp_path / "t.j2").write_text(
         textwrap.dedent(
             """\
-            {% macro box(x, y="d", caller=none) %}[{{ x }}|{{ y }}{% if caller %}|{{ caller() }}{% endif %}]{% endmacro %}
+            {% macro box(x, y="d", caller=none) -%}
+            [{{ x }}|{{ y }}{% if caller %}|{{ caller() }}{% endif %}]
+            {%- endmacro %}
             {{ box(1) }} {{ box(2, y="k") }} {% call box(3) %}inner{% endcall %}
             {% autoescape true %}{{ box("<b>") }}{% endautoescape %} {{ box("<i>") }}
             {% for i in [1, 2] %}{{ ctx_fn() }}-{{ loop.index }}{% endfor %}
