@@ -59,6 +59,32 @@ def test_names_in_prose_become_links_and_code_stays_code() -> None:
     assert unlink(out) == text.replace("[`helper`](elsewhere.md)", "`helper`")
 
 
+def test_fences_of_every_kind_keep_their_names_and_lines_after_them_are_linked() -> None:
+    text = (
+        "`helper` first\n"
+        "````md\n```\n`helper` still in the four-backtick fence\n````\n"
+        "after `helper`\n"
+        "   ~~~\n```\n`helper` in tildes, not closed by backticks\n   ~~~~\n"
+        "and `helper`; ``helper`` and ```helper``` are code, \\`helper` is escaped\n"
+        "<!-- docgen:graph m:x -->\n"
+        "`helper` again\n"
+        "```\n`helper` in a fence never closed\n\n`helper`"
+    )
+    out, _ = link(text, page="m.md", module="m", graph=GRAPH,
+                  blocks=lambda uid, page: "`helper` in a block")  # fmt: skip
+    linked = "[`helper`](#helper)"
+    assert out.split("\n")[0] == f"{linked} first"
+    assert "`helper` still in the four-backtick fence" in out
+    assert f"after {linked}\n" in out
+    assert "`helper` in tildes, not closed by backticks" in out
+    assert f"and {linked}; ``helper`` and ```helper``` are code, \\`helper` is escaped" in out
+    assert "\n\n`helper` in a block\n\n<!-- /docgen:graph -->\n" in out  # blocks stay as made
+    assert f"\n{linked} again\n" in out
+    assert out.endswith("```\n`helper` in a fence never closed\n\n`helper`")
+    assert out.count(linked) == 4
+    assert unlink(out) == text
+
+
 def test_a_section_does_not_link_to_itself() -> None:
     text = '### <a id="helper"></a>`helper`\n\nThe `helper` is called by `main`.\n'
     out, _ = link(text, page="m.md", module="m", graph=GRAPH, blocks=no_blocks)
