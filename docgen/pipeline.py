@@ -66,6 +66,11 @@ __all__ = ["run"]
 
 def run(config: Config, *, console: Console) -> RunReport:
     """Document ``config.paths`` into ``config.out`` and return the report."""
+    with quiet_gc():  # to the end: the graph and the linking walk the whole project's records
+        return _run(config, console)
+
+
+def _run(config: Config, console: Console) -> RunReport:
     started = time.perf_counter()
     found = discover(config.paths, exclude=config.exclude)
     for problem in found.problems:
@@ -96,7 +101,7 @@ def run(config: Config, *, console: Console) -> RunReport:
     site_name = config.site_name or titles["name"]
     if config.offline:
         console.info("No model endpoint configured: the built-in offline writer is used.")
-    with quiet_gc(), Cache(config.cache_dir) as cache:
+    with Cache(config.cache_dir) as cache:
         store = SymbolStore(cache, fingerprint_=plan.fingerprint, page_budget=config.page_budget)
         # first: a carried module without a graph record is redone, so the plan may change
         carried_symbols, plan = _carried_symbols(store, manifest, plan, found)
