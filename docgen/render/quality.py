@@ -39,7 +39,9 @@ _PROSE_SPAN = re.compile(
 )
 _NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?$")
 _WORD = re.compile(r"\w+")
-_FEW_WORDS = 8  # more words to look up in the source: make the set of its words instead
+# more words than this to look up: the set of the source's words instead (a str.find per word is
+# cheaper up to here: the measure of 423 stdlib pages took 0.66 s with 64, 0.74 s with 8)
+_FEW_WORDS = 64
 WORST = 10  # units listed by name, worst first
 
 

@@ -115,7 +115,17 @@ def _instance(cls_qualname: str, module: ModuleInfo | None) -> list[str]:
 
 
 def _find_class(module: ModuleInfo, qualname: str) -> ClassInfo | None:
-    return next((c for c in module.all_classes() if c.qualname == qualname), None)
+    global _CLASSES
+    known = _CLASSES  # one module's classes by name, kept while its units are written
+    if known[0] is not module:
+        by_name: dict[str, ClassInfo] = {}
+        for cls in module.all_classes():
+            by_name.setdefault(cls.qualname, cls)  # the first, as a search in order finds
+        known = _CLASSES = (module, by_name)
+    return known[1].get(qualname)
+
+
+_CLASSES: tuple[ModuleInfo | None, dict[str, ClassInfo]] = (None, {})
 
 
 def function_example(fn: FunctionInfo, module: ModuleInfo | None) -> str:
