@@ -123,7 +123,12 @@ def replace_nav(text: str, nav: list[Any]) -> str:
     return "".join(lines[:start]) + block + "".join(lines[end:])
 
 
-class _TolerantLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): reading back the mkdocs.yml
+# of the standard library's site (a nav of 3,400 pages) took 0.7 s with the pure-Python one
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TolerantLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """A safe loader that reads any unknown tag (``!!python/name:...``, ``!ENV``) as plain data."""
 
 
