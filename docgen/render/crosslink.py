@@ -99,7 +99,11 @@ def link_all(
     _SHARED = (graph, renderer)
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_default_sigterm)
     try:
-        yield from pool.imap_unordered(_link_blob, items, chunksize=8)
+        # pages go out in batches: the pool's work per message (a pickle, a queue, a wake-up on
+        # each side) made linking the standard library's 3,390 pages take 2.6-2.9 s in batches
+        # of 8, 2.1 s in batches of about 50
+        batch = max(8, len(items) // (jobs * 32))
+        yield from pool.imap_unordered(_link_blob, items, chunksize=batch)
         pool.close()  # every page is back: the linkers end on their own
         pool.join()
     finally:
