@@ -57,9 +57,9 @@ _HEADING_IDS = re.compile(r'\n#+ <a id="([\w.\-]+)"></a>')  # in "\n" + page: 4x
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # In "\n" + page: the start of a line link() has to look at (a fence, a heading, a comment, or a
 # backtick anywhere in it); the others are copied as they are. Matched from the "\n" before the
-# line, so the regex engine skips to each line in C, and half of the lines of a reference page
-# (its code blocks) are skipped in one search for the closing fence: 2x faster than reading
-# every line in Python
+# line, so the regex engine skips to each line in C, and the lines of a code block (four in ten
+# of a reference page's) are passed in one search for the closing fence. With the span pattern
+# and the per-page names below, the standard library's pages link in 2.9 s instead of 3.5 s
 _NOTABLE = re.compile(r"\n(?=[^\S\n]*(?:`{3}|~{3}|#|<!--)|[^\n`]*`)")
 _VARIANT = re.compile(r"-\d+$")
 
