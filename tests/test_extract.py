@@ -452,6 +452,18 @@ def test_verdict_parse_falls_back_to_real_nodes_when_a_field_is_read(monkeypatch
     assert [fn.name for fn in info.functions] == ["f"]
 
 
+def test_verdict_fallback_ignores_node_checks_as_the_verdict_always_did(monkeypatch):
+    import libcst as cst
+
+    def reading_then_checking(text: str) -> object:
+        cst.Name(value="probe").value  # noqa: B018 - fails on a shell: the fallback runs
+        return cst.Name("not a name")  # a check fails on a real node: not the text's fault
+
+    monkeypatch.setattr(cst, "parse_module", reading_then_checking)
+    info = ex("def f(a):\n    return a\n")  # documented, not a crash
+    assert [fn.name for fn in info.functions] == ["f"]
+
+
 @pytest.mark.parametrize(
     ("data", "reason", "line"),
     [
