@@ -123,8 +123,9 @@ def replace_nav(text: str, nav: list[Any]) -> str:
     return "".join(lines[:start]) + block + "".join(lines[end:])
 
 
-# libyaml's parser when PyYAML was built with it (its wheels are): reading back the mkdocs.yml
-# of the standard library's site (a nav of 3,400 pages) took 0.7 s with the pure-Python one
+# libyaml's parser when PyYAML was built with it (its wheels are): the mkdocs.yml of the
+# standard library's site (a nav of 3,400 pages, 180 KB) reads in 0.04 s instead of 0.25-0.28 s,
+# to the same data; a rerun reads it twice
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
