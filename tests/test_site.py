@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -333,3 +334,81 @@ def test_pages_reach_the_disk_before_the_manifest_that_vouches_for_them(
     assert flushed_pages <= set(events)  # every page written was flushed
     last_page = max(events.index(p) for p in flushed_pages)
     assert manifest and min(manifest) > last_page  # ... before the manifest's own flush
+
+
+def _record_flushes(monkeypatch: pytest.MonkeyPatch, syncfs: object) -> list[tuple[str, str]]:
+    """Record every fsync and syncfs (each still done) as (call, path of its descriptor)."""
+    import docgen.site.flush as flush
+
+    events: list[tuple[str, str]] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def recording_syncfs(fd: int) -> int:
+        events.append(("syncfs", os.readlink(f"/proc/self/fd/{fd}")))
+        return syncfs(fd) if callable(syncfs) else syncfs  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(flush.os, "fsync", recording_fsync)
+    monkeypatch.setattr(flush, "_syncfs", lambda: recording_syncfs)
+    return events
+
+
+def many_pages() -> list[Page]:
+    from docgen.site.flush import SYNCFS_FROM
+
+    return pages_for(("pkg", True), *((f"pkg.m{i}", False) for i in range(SYNCFS_FROM // 2)))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
+def test_a_big_site_is_flushed_with_one_syncfs_before_the_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen.site.flush import _syncfs
+
+    real = _syncfs()
+    assert real is not None  # glibc and musl both have it
+    events = _record_flushes(monkeypatch, real)
+    write(tmp_path, many_pages())
+    calls = [call for call, _ in events]
+    assert calls.count("syncfs") == 1  # one file system, however many folders
+    assert str(tmp_path / "docs") in events[calls.index("syncfs")][1]
+    page_fsyncs = [path for call, path in events if call == "fsync" and path.endswith(".md")]
+    assert page_fsyncs == []  # no page flushed on its own
+    manifest = [i for i, (_, path) in enumerate(events) if ".docgen-" in path]
+    assert manifest and min(manifest) > calls.index("syncfs")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/fd is Linux's")
+@pytest.mark.parametrize("syncfs", [-1, None], ids=["syncfs-fails", "no-syncfs"])
+def test_a_big_site_is_flushed_page_by_page_when_syncfs_fails_or_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: int | None
+) -> None:
+    import docgen.site.flush as flush
+
+    events = _record_flushes(monkeypatch, syncfs)
+    if syncfs is None:
+        monkeypatch.setattr(flush, "_syncfs", lambda: None)
+    pages = many_pages()
+    write(tmp_path, pages)
+    flushed = {path for call, path in events if call == "fsync"}
+    assert {str(tmp_path / "docs" / p.rel_path) for p in pages} <= flushed
+    assert [call for call, _ in events].count("syncfs") == (1 if syncfs == -1 else 0)
+
+
+def test_the_nav_reads_as_pure_python_yaml_writes_it() -> None:
+    """libyaml writes the nav (it is faster); the text is what PyYAML's own emitter writes."""
+    import yaml
+
+    from docgen.site.mkdocs import _nav_text
+
+    modules = (("pkg", True), ("pkg._private", False), ("pkg.sub", True), ("pkg.sub.x_1", False))
+    pages = [*pages_for(*modules), Page(REF, "tool", "reference/tool.md", "")]
+    nav = build_nav(pages, {"home": "Главная", "reference": "Справочник: «API»", "usage": "# Use"})
+    pure = yaml.safe_dump(
+        {"nav": nav}, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096
+    )
+    assert _nav_text(nav) == pure
+    assert yaml.safe_load(pure)["nav"] == nav
