@@ -160,22 +160,19 @@ def _run(config: Config, console: Console) -> RunReport:
 
     clock = time.perf_counter()
     graph = ProjectGraph([*carried_symbols.values(), *held.symbols.values()])
-    for module, reason in graph.problems:
-        console.warn(f"{module}: {reason}")
-    console.debug(f"project graph of {len(graph.modules)} modules in "
+    console.debug(f"symbol table of {len(graph.modules)} modules in "
                   f"{time.perf_counter() - clock:.1f} s")  # fmt: skip
     clock, count = time.perf_counter(), len(held)
     listed = [*tally.listed, *(manifest.listed(plan.carry) if manifest else ())]
-    packages: list[Page] = []
-    for page, data in link_all(held, graph, renderer, jobs=config.jobs or os.cpu_count() or 1):
-        if _is_package_index(page):  # written at the end, with its subtree listed
-            packages.append(dataclasses.replace(page, text=data.decode("utf-8")))
-        else:
-            site.write(page, data)
-    console.debug(f"{count} pages linked and written in {time.perf_counter() - clock:.1f} s")
+    jobs = config.jobs or os.cpu_count() or 1
+    for page, data in link_all(held, graph, renderer, jobs=jobs, listed=listed):
+        site.write(page, data)  # the graph's calls are built in there, while names are linked
+    graph.add_calls()  # done already, unless no page was held
+    for module, reason in graph.problems:
+        console.warn(f"{module}: {reason}")
+    console.debug(f"call graph built, {count} pages linked and written in "
+                  f"{time.perf_counter() - clock:.1f} s")  # fmt: skip
     clock = time.perf_counter()
-    for page in packages:
-        site.write(renderer.with_subtree(page, listed, graph))
     _refresh_carried(site, renderer, graph, manifest, plan, found, listed)
     site.write(Page(PageKind.HOME, "", HOME_PAGE, renderer.home(listed, site_name=site_name)))
     if config.llms_txt:
@@ -191,7 +188,7 @@ def _run(config: Config, console: Console) -> RunReport:
         site.write(Page(PageKind.QUALITY, "", QUALITY_PAGE, renderer.quality(figures)))
         script = (templates_dir() / "assets" / "tablesort.js").read_text(encoding="utf-8")
         site.write(Page(PageKind.ASSET, "", TABLESORT_SCRIPT, script))
-    console.debug(f"package, home and site pages in {time.perf_counter() - clock:.1f} s")
+    console.debug(f"carried, home and site pages in {time.perf_counter() - clock:.1f} s")
     clock = time.perf_counter()
     result = site.finish()
     console.debug(f"pages flushed, manifest and mkdocs.yml written in "
@@ -201,10 +198,6 @@ def _run(config: Config, console: Console) -> RunReport:
     for kept in result.kept:
         console.warn(f"{config.out}/{kept}: not docgen's page (edited or your own): left as it is")
     return tally.report(config, found, plan, started, site=result)
-
-
-def _is_package_index(page: Page) -> bool:
-    return page.kind is PageKind.REFERENCE and page.rel_path.endswith("/index.md")
 
 
 def _carried_symbols(

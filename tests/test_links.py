@@ -20,7 +20,7 @@ from docgen.model import FlowBranch, FlowKind, FlowNode
 from docgen.render import Renderer
 from docgen.render.crosslink import call_graph
 from docgen.render.diagrams import MAX_MODULES, MAX_NODES, flowchart, label, module_graph
-from docgen.render.links import graph_mark, link, unlink
+from docgen.render.links import fill_blocks, fill_blocks_utf8, graph_mark, link, unlink
 
 HERE = Path(__file__).parent
 PKG = HERE / "fixtures" / "graphpkg"
@@ -83,6 +83,58 @@ def test_fences_of_every_kind_keep_their_names_and_lines_after_them_are_linked()
     assert out.endswith("```\n`helper` in a fence never closed\n\n`helper`")
     assert out.count(linked) == 4
     assert unlink(out) == text
+
+
+def test_names_after_a_section_with_an_empty_block_are_linked() -> None:
+    """A unit with no calls either way keeps a bare mark; the sections after it still link
+    (they were left as plain text up to the next filled block's end)."""
+    text = (
+        '### <a id="helper"></a>`helper`\n\n'
+        f"{graph_mark('m:helper')}\n\n"
+        '### <a id="other"></a>`other`\n\n'
+        "Uses `main`.\n"
+    )
+    out, depends = link(text, page="m.md", module="m", graph=GRAPH, blocks=no_blocks)
+    assert "Uses [`main`](#main).\n" in out
+    assert out.count(graph_mark("m:helper")) == 1 and depends == set()
+
+
+def test_names_are_linked_from_the_symbol_table_without_the_calls() -> None:
+    """What the linkers do while the calls are built: names need no call of the graph's."""
+
+    class SymbolsOnly(ProjectGraph):
+        def add_calls(self) -> None:
+            raise AssertionError("the calls were asked for")
+
+    module = extract_source(
+        "def helper():\n    pass\n\n\ndef main():\n    helper()\n", module="m", path="m.py"
+    )
+    graph = SymbolsOnly([module_symbols(module, reference="m.md", usage="u/m.md")])
+    text = f'### <a id="main"></a>`main`\n\nCalls `helper`.\n\n{graph_mark("m:main")}\n'
+    out, _ = link(text, page="m.md", module="m", graph=graph)
+    assert "Calls [`helper`](#helper)." in out
+    assert out.endswith(graph_mark("m:main") + "\n")  # the block waits for the calls
+    with pytest.raises(AssertionError, match="calls were asked"):
+        link(text, page="m.md", module="m", graph=graph, blocks=no_blocks)
+
+
+def test_blocks_filled_in_utf8_are_the_blocks_filled_in_text() -> None:
+    """The linked pages' bytes path finds the marks the block pattern finds, and no others."""
+    renderer = Renderer()
+    mark = graph_mark("m:helper")
+    texts = [
+        f"{mark}\nintro «ё»\n\nquoted: {mark}\n{mark}\n",
+        f"{graph_mark('m:main')}\n{graph_mark('m')}\n{mark}",  # the last one has no newline
+        "<!-- docgen:graph  -->\n<!-- docgen:graph m:helper-->\n<!-- docgen:graph m:x y -->\n",
+        f"{mark}\n\n**old**\n\n<!-- /docgen:graph -->\n{mark}\n",  # filled before
+        "no marks at all\n",
+    ]
+    for text in texts:
+        kw = dict(page="m.md", module="m", graph=GRAPH,
+                  blocks=lambda uid, page: call_graph(renderer, GRAPH, uid, page))  # fmt: skip
+        data, depends = fill_blocks_utf8(text.encode(), **kw)  # type: ignore[arg-type]
+        assert (data.decode(), depends) == fill_blocks(text, **kw)  # type: ignore[arg-type]
+    assert "**Вызывается из**" in fill_blocks_utf8(texts[0].encode(), **kw)[0].decode()
 
 
 def test_a_section_does_not_link_to_itself() -> None:

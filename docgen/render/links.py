@@ -26,6 +26,8 @@ __all__ = [
     "ENTRY_MARKS",
     "GRAPH_MARK",
     "chosen_entry",
+    "fill_blocks",
+    "fill_blocks_utf8",
     "graph_mark",
     "href",
     "link",
@@ -131,27 +133,19 @@ def _relative(path: str, page: str) -> str:
 
 
 def link(
-    text: str, *, page: str, module: str, graph: ProjectGraph, blocks: Blocks
+    text: str, *, page: str, module: str, graph: ProjectGraph, blocks: Blocks | None = None
 ) -> tuple[str, set[str]]:
-    """``text`` (the Markdown of ``page``, a page of ``module``) with resolvable names linked
-    and the call-graph blocks filled in, and the other modules it now points into. Fenced
-    code, headings and links stay as they are."""
+    """``text`` (the Markdown of ``page``, a page of ``module``) with resolvable names linked,
+    and the other modules it now points into; with ``blocks``, its call-graph blocks filled in
+    too (:func:`fill_blocks`). Fenced code, headings, comments and links stay as they are. The
+    blocks are to be bare marks, as pages are rendered and as :func:`unlink` leaves them: they
+    are filled after the names, so nothing in them is linked again. Names need the graph's
+    symbol table only (not its calls), blocks need its calls."""
     depends: set[str] = set()
-
-    def block(found: re.Match[str]) -> str:
-        uid = found.group("uid")
-        depends.update(t.module for t in graph.callees(uid))
-        depends.update(c.module for c, _, _ in graph.callers(uid))
-        if ":" not in uid:  # a module's block: its imports both ways
-            depends.update(graph.imports(uid) + graph.imported_by(uid))
-        return _block(uid, page, blocks)
-
-    text = _GRAPH_BLOCK.sub(block, text)
     linked = _linker(page, module, graph)
     pieces: list[str] = []
     last = 0  # text before this offset is in pieces
     scope = ""
-    in_block = False
     marked = "\n" + text  # a line starting at offset i of text follows the "\n" at marked[i]
     at = 0
     while (found := _NOTABLE.search(marked, at)) is not None:
@@ -172,20 +166,66 @@ def link(
         if stripped.startswith("#"):
             heading = _HEADING_ID.search(line)
             scope = _scope(graph, module, heading.group(1)) if heading else ""
-        elif stripped.startswith("<!--"):
-            in_block = stripped.startswith("<!-- docgen:graph ") or (
-                in_block and not stripped.startswith(_GRAPH_END)
-            )
-        elif not in_block:
+        elif not stripped.startswith("<!--"):
             changed = _link_line(line, scope, depends, linked)
             if changed is not line:
                 pieces += (text[last:start], changed)
                 last = end
+    if pieces:
+        pieces.append(text[last:])
+        text = "".join(pieces)
+    if blocks is not None:
+        text, filled = fill_blocks(text, page=page, module=module, graph=graph, blocks=blocks)
+        depends |= filled
+    depends.discard(module)
+    return text, depends
+
+
+def fill_blocks(
+    text: str, *, page: str, module: str, graph: ProjectGraph, blocks: Blocks
+) -> tuple[str, set[str]]:
+    """``text`` with each call-graph block (a bare mark, or one filled before) filled in from
+    the graph's calls by ``blocks``, and the other modules the blocks point into."""
+    depends: set[str] = set()
+    text = _GRAPH_BLOCK.sub(lambda m: _block(m.group("uid"), page, graph, blocks, depends), text)
+    depends.discard(module)
+    return text, depends
+
+
+_MARK_START = GRAPH_MARK.partition("{")[0].encode()
+_MARK_END = GRAPH_MARK.rpartition("}")[2].encode() + b"\n"
+
+
+def fill_blocks_utf8(
+    data: bytes, *, page: str, module: str, graph: ProjectGraph, blocks: Blocks
+) -> tuple[bytes, set[str]]:
+    """:func:`fill_blocks` for a page as rendered, in UTF-8: its marks found with
+    ``bytes.find``, so the page is neither decoded nor searched by the block pattern (on the
+    standard library's 93 MB of pages, where a run fills its blocks while the linkers still
+    work). A page with a filled block in it goes through :func:`fill_blocks`."""
+    if _GRAPH_END.encode() in data:
+        text, depends = fill_blocks(
+            data.decode("utf-8"), page=page, module=module, graph=graph, blocks=blocks
+        )
+        return text.encode("utf-8"), depends
+    depends: set[str] = set()
+    pieces: list[bytes] = []
+    last = at = 0
+    while (start := data.find(_MARK_START, at)) != -1:
+        at = start + len(_MARK_START)
+        space = data.find(b" ", at)
+        at_line_start = not start or data[start - 1] == 10  # b"\n"
+        if space <= at or not at_line_start or not data.startswith(_MARK_END, space):
+            continue  # not a mark at a line's start, as the block pattern has it
+        uid = data[at:space].decode("utf-8")
+        at = space + len(_MARK_END)
+        pieces += (data[last:start], _block(uid, page, graph, blocks, depends).encode("utf-8"))
+        last = at
     depends.discard(module)
     if not pieces:
-        return text, depends
-    pieces.append(text[last:])
-    return "".join(pieces), depends
+        return data, depends
+    pieces.append(data[last:])
+    return b"".join(pieces), depends
 
 
 @lru_cache(maxsize=64)
@@ -200,7 +240,13 @@ def unlink(text: str) -> str:
     return _LINKED.sub(lambda m: m.group(1), text)
 
 
-def _block(uid: str, page: str, blocks: Blocks) -> str:
+def _block(uid: str, page: str, graph: ProjectGraph, blocks: Blocks, depends: set[str]) -> str:
+    """The block of ``uid`` on ``page``, its mark first; the modules it points into are
+    added to ``depends``."""
+    depends.update(t.module for t in graph.callees(uid))
+    depends.update(c.module for c, _, _ in graph.callers(uid))
+    if ":" not in uid:  # a module's block: its imports both ways
+        depends.update(graph.imports(uid) + graph.imported_by(uid))
     body = blocks(uid, page).strip("\n")
     if not body:
         return graph_mark(uid) + "\n"
