@@ -18,6 +18,7 @@ import signal
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from docgen.extract import fingerprint
 from docgen.extract.graph import ProjectGraph
@@ -169,13 +170,7 @@ def _calls_filled(page: Page, graph: ProjectGraph, renderer: Renderer) -> Page:
     text, chosen_by = page.text, set()
     if page.kind is PageKind.USAGE:
         text, chosen_by = chosen_entry(text, graph, page.module)
-    text, depends = fill_blocks(
-        text,
-        page=page.rel_path,
-        module=page.module,
-        graph=graph,
-        blocks=lambda uid, where: call_graph(renderer, graph, uid, where),
-    )
+    text, depends = fill_blocks(text, **_block_filling(page, graph, renderer))
     depends = tuple(sorted({*page.depends, *depends, *chosen_by}))
     return dataclasses.replace(page, text=text, depends=depends)
 
@@ -187,14 +182,18 @@ def _calls_filled_utf8(
     whose example is chosen from its text, is decoded)."""
     if page.kind is PageKind.USAGE:
         return _encoded(_calls_filled(_decoded(page, data), graph, renderer))
-    data, depends = fill_blocks_utf8(
-        data,
-        page=page.rel_path,
-        module=page.module,
-        graph=graph,
-        blocks=lambda uid, where: call_graph(renderer, graph, uid, where),
-    )
+    data, depends = fill_blocks_utf8(data, **_block_filling(page, graph, renderer))
     return dataclasses.replace(page, depends=tuple(sorted({*page.depends, *depends}))), data
+
+
+def _block_filling(page: Page, graph: ProjectGraph, renderer: Renderer) -> dict[str, Any]:
+    """What :func:`fill_blocks` needs besides the text, for ``page``."""
+    return {
+        "page": page.rel_path,
+        "module": page.module,
+        "graph": graph,
+        "blocks": lambda uid, where: call_graph(renderer, graph, uid, where),
+    }
 
 
 def _decoded(page: Page, data: bytes) -> Page:
