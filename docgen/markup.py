@@ -22,6 +22,7 @@ __all__ = [
     "DATA_KINDS",
     "data_summary",
     "inline_code",
+    "items_shown",
     "longest_run",
     "one_line",
     "shorten_code",
@@ -59,6 +60,12 @@ def longest_run(text: str, char: str = "`") -> int:
     if char not in text:
         return 0
     return max(len(m) for m in re.findall(re.escape(char) + "+", text))
+
+
+def items_shown(count: int, limit: int) -> int:
+    """How many of ``count`` items a list shows when it shows ``limit`` before "and N more":
+    one over the limit is shown too ("and 1 more statement" says less than the statement)."""
+    return count if count <= limit + 1 else limit
 
 
 def inline_code(text: object) -> str:

@@ -192,6 +192,42 @@ def test_runs_of_statements_collapse_and_steps_are_capped():
     assert capped[7] == "Возвращает `x`."
 
 
+def test_one_item_over_a_limit_is_said_not_counted():
+    """ "and 1 more statement" says less than the statement: one over is shown, two fold."""
+    four = tuple(node(FlowKind.STATEMENT, f"a{i} = {i}") for i in range(4))
+    (step,) = RU.document(fn(flow=four), CTX).steps
+    assert "ещё" not in step and step.endswith("присваивает `a3` значение `3`.")
+    from docgen.extract import extract_source
+
+    source = (
+        "def f(a, b):\n    g(1, 2, 3, 4, 5)\n    h(1, 2, 3, 4, 5, 6)\n"
+        "    if a:\n        x = 1\n        y = 2\n        z = 3\n"
+        "    if b:\n        x = 1\n        y = 2\n        z = 3\n        w = 4\n"
+    )
+    module = extract_source(source, module="m", path="m.py")
+    steps = RU.document(module.functions[0], UnitContext(module=module, lang="ru")).steps
+    text = " ".join(steps)
+    assert "`g` с аргументами `1`, `2`, `3`, `4` и `5`" in text
+    assert "`h` с аргументами `1`, `2`, `3`, `4` и ещё 2 аргумента" in text
+    assert "ещё 1 " not in text
+
+
+def test_a_nested_body_says_its_one_last_statement_unless_it_hides_calls():
+    from docgen.extract import extract_source
+
+    source = (
+        "def f(a, b):\n"
+        "    for x in a:\n        y = 1\n        if x:\n            continue\n"
+        "        raise ValueError(y)\n"
+        "    for x in b:\n        y = 1\n        if x:\n            continue\n"
+        "        if y:\n            g(x)\n"
+    )
+    module = extract_source(source, module="m", path="m.py")
+    first, second = RU.document(module.functions[0], UnitContext(module=module, lang="ru")).steps
+    assert first.endswith("затем выбрасывает исключение `ValueError(y)`.")  # said, not counted
+    assert second.endswith("затем выполняет ещё 1 оператор, вызывая `g`.")  # the call named
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -22,7 +22,7 @@ from typing import Any
 
 from docgen.extract import fingerprint
 from docgen.extract.graph import ProjectGraph
-from docgen.markup import inline_code
+from docgen.markup import inline_code, items_shown
 from docgen.model import (
     Listed,
     ManifestEntry,
@@ -283,14 +283,15 @@ def call_graph(renderer: Renderer, graph: ProjectGraph, uid: str, page: str) -> 
     module = uid.partition(":")[0]
     callees = [(_shown(t, module), href(t, page)) for t in graph.callees(uid)]
     callers = graph.callers(uid)
+    keep = items_shown(len(callers), CALLERS_SHOWN)
     shown = [
         (_shown(c, module) if c.qualname else c.module, href(c, page), code)
-        for c, _, code in callers[:CALLERS_SHOWN]
+        for c, _, code in callers[:keep]
     ]
     callees, shown = [c for c in callees if c[1]], [c for c in shown if c[1]]
     if not callees and not shown:
         return ""
-    more = max(0, len(callers) - CALLERS_SHOWN)
+    more = len(callers) - keep
     # Written here, not by a macro: a site has thousands of these blocks, and a Jinja macro
     # call costs about 130 µs each (the words still come from the catalog)
     t, out = renderer.catalog.t, []

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from docgen.i18n import Catalog
-from docgen.markup import inline_code, one_line, shorten_code
+from docgen.markup import inline_code, items_shown, one_line, shorten_code
 from docgen.model import FlowKind, FlowNode
 from docgen.write.offline.labels import (
     ASSIGN,
@@ -99,10 +99,11 @@ class FlowPhraser:
         calls = list(dict.fromkeys(c for g in groups for node in g for c in _calls_in(node)))
         if not calls:
             return self.cat.plural(n, key)
-        shown = [code(c, 60) for c in calls[:MAX_CALLS]]
-        if len(calls) > MAX_CALLS:
-            shown.append(self.cat.plural(len(calls) - MAX_CALLS, "clause.more_calls"))
-        return self.cat.plural(n, key + "_calls", calls=join_list(self.cat, shown))
+        keep = items_shown(len(calls), MAX_CALLS)
+        names = [code(c, 60) for c in calls[:keep]]
+        if len(calls) > keep:
+            names.append(self.cat.plural(len(calls) - keep, "clause.more_calls"))
+        return self.cat.plural(n, key + "_calls", calls=join_list(self.cat, names))
 
     def _step(self, group: list[FlowNode]) -> str:
         return sentence(self._group_clause(group, deep=True))
@@ -112,11 +113,15 @@ class FlowPhraser:
         groups = self._groups(nodes)
         if not groups:
             return self.cat.t("clause.nothing")
-        parts = [self._group_clause(group, deep=False) for group in groups[:MAX_BRIEF]]
+        keep = MAX_BRIEF
+        if len(groups) == MAX_BRIEF + 1 and groups[-1][0].kind not in _COMPOUND:
+            keep += 1  # one simple statement more: said, not counted (a compound one's
+            # short clause would not name the calls in it, as the fold does)
+        parts = [self._group_clause(group, deep=False) for group in groups[:keep]]
         text = self.cat.t("word.then").join(parts)
-        hidden = sum(len(g) for g in groups[MAX_BRIEF:])
+        hidden = sum(len(g) for g in groups[keep:])
         if hidden:
-            more = self._more(hidden, groups[MAX_BRIEF:], "clause.more_statements")
+            more = self._more(hidden, groups[keep:], "clause.more_statements")
             text += self.cat.t("word.then") + more
         return text
 
@@ -135,7 +140,8 @@ class FlowPhraser:
             return self.clause(group[0], deep=deep)
         clauses: list[str] = []
         calls: list[str] = []
-        for node in group[:MAX_RUN]:
+        keep = items_shown(len(group), MAX_RUN)
+        for node in group[:keep]:
             callee = self._pure_call(node)
             if callee is not None and not node.args:  # a call with arguments: its own clause
                 calls.append(callee)
@@ -148,8 +154,8 @@ class FlowPhraser:
             clauses.append(self.cat.t("clause.call", callee=join_list(self.cat, calls)))
         # top level: "a; b; c"; inside a branch, where ";" separates branches: "a, b и c"
         text = "; ".join(clauses) if deep else join_list(self.cat, clauses)
-        if len(group) > MAX_RUN:
-            rest = group[MAX_RUN:]
+        if len(group) > keep:
+            rest = group[keep:]
             extra = self._more(len(rest), [rest], "clause.more_statements")
             text += self.cat.t("word.then") + extra
         return text
@@ -338,11 +344,12 @@ class FlowPhraser:
         `stream=True```): the call's values are what a reader needs to know about it."""
         if not args or all(a == "…" for a in args):  # nothing shown but elisions: no news
             return code(callee)
-        shown = [code(a, 60) for a in args[:MAX_ARGS]]
-        if len(args) > MAX_ARGS:
-            shown.append(self.cat.plural(len(args) - MAX_ARGS, "clause.more_args"))
+        keep = items_shown(len(args), MAX_ARGS)
+        values = [code(a, 60) for a in args[:keep]]
+        if len(args) > keep:
+            values.append(self.cat.plural(len(args) - keep, "clause.more_args"))
         key = "clause.arg" if len(args) == 1 else "clause.args"
-        return self.cat.t(key, callee=code(callee), args=join_list(self.cat, shown))
+        return self.cat.t(key, callee=code(callee), args=join_list(self.cat, values))
 
     def _pure_call(self, node: FlowNode) -> str | None:
         """The callee (quoted) when the statement is nothing but a call."""

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from docgen.i18n import Catalog, load_catalog
+from docgen.markup import items_shown
 from docgen.model import (
     ClassDoc,
     ClassInfo,
@@ -331,9 +332,10 @@ def _owner(fn: FunctionInfo) -> str | None:
 
 def _few(cat: Catalog, names: list[str], shown: int = 4) -> str:
     """Up to ``shown`` names quoted; a longer list ends with "and N more"."""
-    quoted = [code(n) for n in names[:shown]]
-    if len(names) > shown:
-        quoted.append(cat.plural(len(names) - shown, "clause.more_names"))
+    keep = items_shown(len(names), shown)
+    quoted = [code(n) for n in names[:keep]]
+    if len(names) > keep:
+        quoted.append(cat.plural(len(names) - keep, "clause.more_names"))
     return join_list(cat, quoted)
 
 
