@@ -29,6 +29,9 @@ EXIT_UNITS_FAILED = 2
 EXIT_INTERRUPTED = 130
 
 
+_NO_USAGE = Usage()
+
+
 @dataclass(frozen=True, slots=True)
 class RunReport:
     results: tuple[Outcome, ...]
@@ -47,10 +50,15 @@ class RunReport:
 
     @property
     def usage(self) -> Usage:
-        total = Usage()
-        for result in self.results:
-            total = total + result.usage
-        return total
+        """The run's token and request totals (an offline run's 60,000 units add up zeros:
+        summed field by field, not one ``Usage`` made per unit)."""
+        used = [r.usage for r in self.results if r.usage != _NO_USAGE]
+        return Usage(
+            sum(u.prompt_tokens for u in used),
+            sum(u.completion_tokens for u in used),
+            sum(u.requests for u in used),
+            sum(u.retries for u in used),
+        )
 
     def counts(self) -> dict[str, int]:
         counter = Counter(r.status for r in self.results)
