@@ -7,8 +7,9 @@ it was parsed (the offline writer) gets the page rendered there too, with the mo
 record; the chat writer collects every module first and asks for all their units concurrently, the
 project graph in its prompts, and gives each module back as soon as its units are answered, to be
 rendered while the other requests are on the wire. Pages wait, compressed, until the whole project
-is known; then the graph is built, every page is linked and written, and the carried pages the
-change reaches are linked again from disk.
+is known; then the symbol table is built, every page is linked and written (the call graph is
+built while the names are linked), and the carried pages the change reaches are linked again
+from disk.
 """
 
 from __future__ import annotations

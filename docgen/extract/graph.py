@@ -140,7 +140,7 @@ class ProjectGraph:
         """Build the call graph (:meth:`callers`, :meth:`callees` and the modules' uses of
         each other), once; the queries build it when first asked. Until then the graph is a
         symbol table with the modules' imports, which is all :meth:`resolve` needs: a site's
-        pages can be linked meanwhile (on the standard library the calls take about 1 s)."""
+        pages can be linked meanwhile (on the standard library the calls take 0.85 s)."""
         if self._calls_added:
             return
         self._calls_added = True

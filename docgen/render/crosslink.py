@@ -42,7 +42,6 @@ __all__ = [
     "SymbolStore",
     "affected",
     "call_graph",
-    "is_package_index",
     "link_all",
     "linked",
     "pack_text",
@@ -90,7 +89,7 @@ def _restore(page: Page, blob: bytes) -> Page:
 
 
 PARALLEL_FROM = 300  # pages: fewer are linked here (a pool costs more than it saves)
-# what forked linkers inherit: the graph, the renderer, the modules package pages list
+# what forked linkers inherit: the graph, the renderer, the modules package pages list below
 _SHARED: tuple[ProjectGraph, Renderer, Sequence[Listed]] | None = None
 
 
@@ -161,7 +160,7 @@ def _names_linked(
     """``page`` with its names linked (and a package's subtree listed after them)."""
     text, depends = link(page.text, page=page.rel_path, module=page.module, graph=graph)
     page = dataclasses.replace(page, text=text, depends=tuple(sorted(depends)))
-    return renderer.with_subtree(page, listed, graph) if is_package_index(page) else page
+    return renderer.with_subtree(page, listed, graph) if _is_package_index(page) else page
 
 
 def _calls_filled(page: Page, graph: ProjectGraph, renderer: Renderer) -> Page:
@@ -200,7 +199,7 @@ def _decoded(page: Page, data: bytes) -> Page:
     return dataclasses.replace(page, text=data.decode("utf-8"))
 
 
-def is_package_index(page: Page) -> bool:
+def _is_package_index(page: Page) -> bool:
     """Whether ``page`` is a package's reference page (the one that lists its subtree)."""
     return page.kind is PageKind.REFERENCE and page.rel_path.endswith("/index.md")
 
