@@ -89,7 +89,7 @@ def _restore(page: Page, blob: bytes) -> Page:
 
 
 PARALLEL_FROM = 300  # pages: fewer are linked here (a pool costs more than it saves)
-# what forked linkers inherit: the graph, the renderer, the modules package pages list below
+# what forked linkers inherit: the graph, the renderer, and the modules a package page lists
 _SHARED: tuple[ProjectGraph, Renderer, Sequence[Listed]] | None = None
 
 

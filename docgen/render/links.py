@@ -200,9 +200,11 @@ def fill_blocks_utf8(
     data: bytes, *, page: str, module: str, graph: ProjectGraph, blocks: Blocks
 ) -> tuple[bytes, set[str]]:
     """:func:`fill_blocks` for a page as rendered, in UTF-8: its marks found with
-    ``bytes.find``, so the page is neither decoded nor searched by the block pattern (on the
-    standard library's 93 MB of pages, where a run fills its blocks while the linkers still
-    work). A page with a filled block in it goes through :func:`fill_blocks`."""
+    ``bytes.find``, so the page is neither decoded nor searched by the block pattern. The run
+    fills blocks in its main process while the linkers work, where this is the critical path:
+    on the standard library's 93 MB of pages 0.65 s instead of 0.9 s (decoding, the pattern,
+    encoding), the same bytes on every page. A page with a filled block in it goes through
+    :func:`fill_blocks`."""
     if _GRAPH_END.encode() in data:
         text, depends = fill_blocks(
             data.decode("utf-8"), page=page, module=module, graph=graph, blocks=blocks
