@@ -415,20 +415,39 @@ def test_node_checks_are_skipped_only_while_parsing_text_ast_accepts(monkeypatch
     assert (checked != []) is (sys.version_info < (3, 12))
 
 
-def test_verdict_parse_builds_empty_nodes_and_puts_real_ones_back(monkeypatch):
+class _Native:
+    """Stands for libcst's native module: ``parse_module`` runs ``before`` (what native code
+    does while it parses: look node classes up in ``libcst`` and call them, import ``libcst``)
+    and then the real parser."""
+
+    def __init__(self, before):
+        from libcst import native
+
+        self.before, self.real = before, native
+
+    def parse_module(self, text, encoding):
+        self.before()
+        return self.real.parse_module(text, encoding)
+
+
+def test_verdict_parse_builds_no_node_and_puts_the_classes_back(monkeypatch):
+    import builtins
+
     import libcst as cst
 
+    from docgen.extract import parse
+
     made: list[object] = []
-    real_parse = cst.parse_module
 
-    def spying(text: str) -> object:
-        made.append(cst.Name(value="probe"))  # a node made while libcst parses, as native does
-        return real_parse(text)
+    def building() -> None:  # as native code builds a node and imports libcst for each
+        made.append(cst.Name(value="probe"))
+        made.append(builtins.__import__("libcst", {}, {}, ["__doc__"], 0))
 
-    monkeypatch.setattr(cst, "parse_module", spying)
+    monkeypatch.setattr(parse, "native", _Native(building))
     ex("def f(a):\n    return a + 1\n")
-    assert len(made) == 1 and not hasattr(made[0], "value")  # a shell: no field kept
-    assert cst.Name(value="x").value == "x"  # real nodes again after the parse
+    assert made == ["", ""]  # no node made, no import run
+    assert cst.Name(value="x").value == "x"  # the real classes again after the parse
+    assert builtins.__import__("libcst", {}, {}, ["__doc__"], 0) is cst  # and the real import
     with pytest.raises(ExtractError, match="libcst cannot parse this"):
         ex("def f(pars): pass\n(pars): bool = True\n")  # ast accepts it, libcst does not
     assert cst.Name(value="y").value == "y"  # put back after a syntax error too
@@ -436,30 +455,57 @@ def test_verdict_parse_builds_empty_nodes_and_puts_real_ones_back(monkeypatch):
         cst.Name("not a name")
 
 
-def test_verdict_parse_falls_back_to_real_nodes_when_a_field_is_read(monkeypatch):
+def test_verdict_parse_leaves_imports_alone_while_another_thread_runs(monkeypatch):
+    import builtins
+    import threading
+
     import libcst as cst
 
-    calls: list[str] = []
+    from docgen.extract import parse
 
-    def reading(text: str) -> object:  # a parser that reads back a field of a node it made
-        node = cst.Name(value="probe")
-        calls.append(node.value)  # AttributeError on a shell
-        return node
+    seen: list[object] = []
+    monkeypatch.setattr(parse, "native", _Native(lambda: seen.append(builtins.__import__)))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, args=(10,))
+    other.start()
+    try:
+        ex("x = 1\n")
+    finally:
+        release.set()
+        other.join()
+    assert seen == [builtins.__import__]  # another thread may import meanwhile: left real
+    assert cst.Name(value="x").value == "x"
 
-    monkeypatch.setattr(cst, "parse_module", reading)
+
+def test_verdict_parse_falls_back_to_real_nodes_when_a_node_is_used(monkeypatch):
+    import libcst as cst
+
+    from docgen.extract import parse
+
+    used: list[str] = []
+
+    def using() -> None:  # a parser that reads back a field of a node it made
+        used.append(cst.Name(value="probe").value)  # AttributeError: no node was made
+
+    monkeypatch.setattr(parse, "native", _Native(using))
+    real_parse = cst.parse_module
+    parsed: list[str] = []
+    monkeypatch.setattr(cst, "parse_module", lambda text: parsed.append(text) or real_parse(text))
     info = ex("def f(a):\n    return a\n")
-    assert calls == ["probe"]  # the shell failed; the second parse, with real nodes, passed
+    assert used == [] and parsed == ["def f(a):\n    return a\n"]  # parsed again, for real
     assert [fn.name for fn in info.functions] == ["f"]
 
 
 def test_verdict_fallback_ignores_node_checks_as_the_verdict_always_did(monkeypatch):
     import libcst as cst
 
-    def reading_then_checking(text: str) -> object:
-        cst.Name(value="probe").value  # noqa: B018 - fails on a shell: the fallback runs
-        return cst.Name("not a name")  # a check fails on a real node: not the text's fault
+    from docgen.extract import parse
 
-    monkeypatch.setattr(cst, "parse_module", reading_then_checking)
+    def using() -> None:
+        cst.Name(value="probe").value  # noqa: B018 - fails with no node made: the fallback runs
+
+    monkeypatch.setattr(parse, "native", _Native(using))
+    monkeypatch.setattr(cst, "parse_module", lambda text: cst.Name("not a name"))  # a check fails
     info = ex("def f(a):\n    return a\n")  # documented, not a crash
     assert [fn.name for fn in info.functions] == ["f"]
 
