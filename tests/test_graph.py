@@ -124,6 +124,44 @@ def test_names_resolve_through_imports(
     assert (target.name if target else None) == expected
 
 
+def test_a_local_name_spelt_like_a_project_module_is_not_that_module(tmp_path: Path) -> None:
+    (tmp_path / "errors.py").write_text("def fail():\n    pass\n")
+    (tmp_path / "app.py").write_text(
+        "class Reader:\n"
+        "    def __init__(self, errors='strict'):\n"
+        "        self.errors = errors\n"
+        "\n"
+        "    def read(self):\n"
+        "        return self.errors\n"
+        "\n"
+        "\n"
+        "def handle(errors):\n"
+        "    return errors.fail()\n"
+        "\n"
+        "\n"
+        "def show():\n"
+        "    errors = 1\n"
+        "    return errors\n"
+    )
+    graph = graph_of(tmp_path)
+
+    def name(written: str, scope: str) -> str | None:
+        target = graph.resolve("app", written, scope)
+        return target.name if target else None
+
+    assert name("errors", "handle") is None  # a parameter
+    assert name("errors.fail", "handle") is None  # what the parameter holds is unknown
+    assert name("errors", "show") is None  # a local
+    assert name("errors", "Reader.__init__") is None  # the class section: its attribute
+    assert name("errors", "Reader.read") is None  # self.errors, written bare in a method
+    # where nothing of the code's binds it, the name is the module's, bare or dotted
+    # (a module's imports are written so: "imports `errors`")
+    assert name("errors", "") == "errors"
+    assert name("errors.fail", "") == "errors.fail"
+    assert name("errors.fail", "Reader.read") is None  # the attribute's, not the module's
+    assert graph.callees("app:handle") == ()  # errors.fail() on the parameter: no edge
+
+
 def test_module_imports(graph: ProjectGraph) -> None:
     assert set(graph.imports("graphpkg.service")) == {"graphpkg.util", "graphpkg.models"}
     assert set(graph.imports("graphpkg.cli")) == {"graphpkg", "graphpkg.service"}

@@ -61,7 +61,7 @@ class ProjectGraph:
                 self._bindings.setdefault((sym.module, scope, name), kind)
         self._roots = {name.split(".")[0] for name in self.modules}
         self.problems: list[tuple[str, str]] = []  # (module, reason): edges left out
-        self._memo: dict[tuple[str, str, str], Target | None] = {}  # pages repeat their names
+        self._memo: dict[tuple[str, str, str, bool], Target | None] = {}  # pages repeat their names
         self._bases_memo: dict[str, tuple[str, ...]] = {}
         self._callees: dict[str, list[Target]] = {}
         self._callers: dict[str, list[Caller]] = {}
@@ -77,28 +77,36 @@ class ProjectGraph:
 
     def resolve(self, module: str, name: str, scope: str = "") -> Target | None:
         """The documented symbol ``name`` (as written in ``module``, inside the function or
-        method ``scope``) stands for, or None."""
+        method ``scope``) stands for, or None. A name the scope binds (a parameter, a local)
+        or an attribute of the scope's class never stands for a project module it happens to
+        be spelt like (a parameter ``message``, a local ``gc``, an attribute ``token``)."""
         head = name.split(".", 1)[0]
+        attribute = False
         if head not in ("self", "cls", "super()") and (module, scope, head) not in self._bindings:
+            if scope and head in self._roots:  # only then can the class's attribute matter
+                owner = scope.rpartition(".")[0]
+                attribute = bool(owner) and head in self._attributes.get(f"{module}.{owner}", ())
             scope = ""  # the scope only matters for its own names
-        key = (module, name, scope)
+        key = (module, name, scope, attribute)
         if key in self._memo:
             return self._memo[key]
         try:
-            found = self._resolve(module, name.removesuffix("()"), scope)
+            found = self._resolve(
+                module, name.removesuffix("()"), scope, full_names=not (scope or attribute)
+            )
         except RecursionError:  # code odd enough to outrun the bounds: no link, no crash
             found = None
         self._memo[key] = found
         return found
 
-    def _resolve(self, module: str, name: str, scope: str) -> Target | None:
+    def _resolve(self, module: str, name: str, scope: str, full_names: bool) -> Target | None:
         full = self._full(module, name, scope)
         if full is None and name.startswith("."):  # a relative module name, as imports write it
             level = len(name) - len(name.lstrip("."))
             sym = self.modules.get(module)
             base = _absolute(module, sym.is_package, name[level:], level) if sym else None
             full = self._canonical(base, []) if base else None
-        elif full is None and name.split(".")[0] in self._roots:
+        elif full is None and full_names and name.split(".")[0] in self._roots:
             full = self._canonical(name, [])  # a full dotted name of the project's
         return self.targets.get(full) if full else None
 
