@@ -290,6 +290,34 @@ def test_module_docs_for_script_and_main_block():
     assert mdoc.steps[-1] == ('Точка входа: В блоке `if __name__ == "__main__":` вызывает `main`.')
 
 
+def test_a_main_block_of_one_branch_says_both_branches():
+    mod = real(
+        "import sys\n\ndef run(path=None):\n    pass\n\nif __name__ == '__main__':\n"
+        "    if len(sys.argv) == 1:\n        run()\n    else:\n        run(sys.argv[1])\n"
+    )
+    doc = docs_of(RU, mod)["pkg.mod"]
+    assert doc.steps[-1] == (
+        'Точка входа: В блоке `if __name__ == "__main__":` проверяет условие '
+        "`len(sys.argv) == 1`: если оно истинно, вызывает `run`; иначе вызывает `run` с "
+        "аргументом `sys.argv[1]`."
+    )  # not only the condition, as a longer block's brief has it
+    assert "иначе вызывает `run`" in doc.entry_point
+
+
+def test_a_library_usage_note_says_what_importing_does_not_its_private_names():
+    mod = real(
+        "import re\nimport logging\n\n__all__ = ['parse']\n_pattern = re.compile('x')\n"
+        "_cache: dict = {}\nTIMEOUT = 3\n"
+        "logging.getLogger(__name__).addHandler(logging.NullHandler())\n"
+        "\n\ndef parse(text):\n    return _pattern.match(text)\n"
+    )
+    steps = docs_of(RU, mod)["pkg.mod"].steps
+    setup = [s for s in steps if s.startswith("Код уровня модуля")]
+    assert len(setup) == 1 and "addHandler" in setup[0]  # what the import runs
+    for name in ("__all__", "_pattern", "_cache", "TIMEOUT"):  # details and constants: not
+        assert name not in setup[0]
+
+
 def test_english_output_has_no_cyrillic():
     mod = real(
         "import x\n\nclass A:\n    def m(self, a: int = 1) -> int:\n        if a:\n"

@@ -53,7 +53,7 @@ class ModuleDocs:
         details = doc.description or self._module_details(mod)
         entry = ""
         if mod.main_block is not None:
-            body = self.flow.brief(mod.main_block.flow)
+            body = self._entry_body(mod.main_block.flow)
             runs_as = mod.name.removesuffix(".__main__")  # a package's __main__: python -m pkg
             entry = cat.t("module.entry_point", command=code(f"python -m {runs_as}"), body=body)
         entries = self._entries(mod)
@@ -147,9 +147,10 @@ class ModuleDocs:
                 cat.t("clause.import_api", module=code(mod.name), names=names),
             )
         for group in self.flow._groups(mod.statements):
-            if any(_is_setup(node) for node in group):  # configuration the import runs
-                key = _STEP_TITLES.get(group[0].kind, "step_title.statements")
-                add(key, self.flow._group_clause(group, deep=True))
+            setup = [node for node in group if _is_setup(node)]  # what the import runs
+            if setup:
+                key = _STEP_TITLES.get(setup[0].kind, "step_title.statements")
+                add(key, self.flow._group_clause(setup, deep=True))
         for unit in [u for u in api if not is_exception(u)][:3]:  # exceptions are caught
             call = code(call_form(unit), 70)
             key = "clause.create_api" if isinstance(unit, ClassInfo) else "clause.call_api"
@@ -162,9 +163,17 @@ class ModuleDocs:
         if mod.main_block is not None:
             add(
                 "step_title.entry_point",
-                cat.t("clause.main_block", body=self.flow.brief(mod.main_block.flow)),
+                cat.t("clause.main_block", body=self._entry_body(mod.main_block.flow)),
             )
         return tuple(steps)
+
+    def _entry_body(self, flow: tuple[FlowNode, ...]) -> str:
+        """What the ``__main__`` block does: a block of one ``if``, ``try`` or ``with`` (the
+        usual "no arguments: this, else that") with its branches, not only its condition."""
+        groups = self.flow._groups(flow)
+        if len(groups) == 1 and groups[0][0].kind is not FlowKind.STATEMENT:
+            return self.flow.clause(groups[0][0], deep=True)
+        return self.flow.brief(flow)
 
     def _script_steps(self, mod: ModuleInfo) -> tuple[str, ...]:
         cat = self.catalog
@@ -201,7 +210,7 @@ class ModuleDocs:
         if mod.main_block is not None:
             add(
                 "step_title.entry_point",
-                cat.t("clause.main_block", body=self.flow.brief(mod.main_block.flow)),
+                cat.t("clause.main_block", body=self._entry_body(mod.main_block.flow)),
             )
         if len(steps) > 8:
             steps = [*steps[:7], steps[-1]]
@@ -262,14 +271,19 @@ def _join_groups(cat: Catalog, items: list[str]) -> str:
 
 
 _ATTRIBUTE_SET = re.compile(r"^[A-Za-z_][\w.]*\.\w+\s*(=|\+=)")
+# an assignment to a name of the module's own that it keeps private ("_cache = {}",
+# "__all__ = [...]", "_pattern: Pattern = re.compile(...)"): a detail, not what importing it does
+_PRIVATE_NAME_SET = re.compile(r"^_\w*\s*(?::[^=]+)?=(?!=)")
 
 
 def _is_setup(node: FlowNode) -> bool:
     """A module-level statement a user of the module should know about: it calls something,
     sets an attribute of another object (``openai.api_key = ...``) or is compound (an ``if``,
-    a ``try``); plain constants and ``__all__`` are not."""
+    a ``try``); plain constants, ``__all__`` and the module's private names are not."""
     if node.kind is not FlowKind.STATEMENT:
         return True
+    if _PRIVATE_NAME_SET.match(node.label):
+        return False
     return bool(node.calls) or bool(_ATTRIBUTE_SET.match(node.label))
 
 
